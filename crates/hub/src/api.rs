@@ -1,0 +1,86 @@
+//! The hub's HTTP API for workflow 1: IssueFugo. The handler authorizes the caller by its
+//! certificate, checks the request and runs the [`Issuer`]. Errors map to [`ApiError`] in one
+//! place ([`HubError`]), with a stable code and a Japanese message that never names a number.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use http::StatusCode;
+use renkei_wire::msg::hub::{IssueFugo, IssueFugoRequest, IssueFugoResponse};
+use renkei_wire::{ApiError, Endpoint, Identity};
+
+use crate::domain::{authorize_issue, check_batch, AgencyCode, Refusal};
+use crate::issue::{IssueError, Issuer};
+
+/// Why a request failed, in the hub's words.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error("{0}")]
+    Refused(#[from] Refusal),
+    #[error("{0}")]
+    BadAgency(String),
+    #[error("{0}")]
+    BatchTooLarge(String),
+    /// The body is not the endpoint's JSON. serde's own text can quote a value, so only this
+    /// fixed message is returned.
+    #[error(
+        "要求の形式が正しくありません（個人番号は12桁の数字の文字列で、検査数字が正しいこと）"
+    )]
+    BadRequest,
+    #[error("{0}")]
+    Issue(#[from] IssueError),
+}
+
+impl From<HubError> for ApiError {
+    fn from(e: HubError) -> ApiError {
+        match e {
+            HubError::Refused(r) => ApiError::forbidden(r.rule),
+            HubError::BadAgency(message) => ApiError::bad_request("invalid_agency", message),
+            HubError::BatchTooLarge(message) => ApiError::bad_request("batch_too_large", message),
+            e @ HubError::BadRequest => ApiError::bad_request("invalid_request", e.to_string()),
+            HubError::Issue(IssueError::RegistryUnavailable(e)) => {
+                tracing::warn!(error = %e, "registry unavailable");
+                ApiError::unavailable(
+                    "registry_unavailable",
+                    "住基ネット（J-LIS）に接続できないため機関別符号を発行できません。しばらくしてから再送してください。",
+                )
+            }
+            HubError::Issue(IssueError::RegistryRefused(e)) => {
+                tracing::error!(error = %e, "registry refused the hub");
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "registry_error",
+                    "住基ネット（J-LIS）が照会を受け付けませんでした。運用担当者にお問い合わせください。",
+                )
+            }
+            HubError::Issue(IssueError::Store(e)) => {
+                tracing::error!(error = %e, "hub store failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// The hub's routes.
+pub fn router(issuer: Issuer) -> Router {
+    Router::new()
+        .route(IssueFugo::PATH, post(issue_fugo))
+        .with_state(issuer)
+}
+
+async fn issue_fugo(
+    State(issuer): State<Issuer>,
+    caller: Identity,
+    body: Result<Json<IssueFugoRequest>, JsonRejection>,
+) -> Result<Json<IssueFugoResponse>, ApiError> {
+    let Json(request) = body.map_err(|_| HubError::BadRequest)?;
+    let agency = AgencyCode::parse(&request.agency).map_err(HubError::BadAgency)?;
+    authorize_issue(&caller, &agency).map_err(HubError::from)?;
+    check_batch(request.numbers.len()).map_err(HubError::BatchTooLarge)?;
+    let fugo = issuer
+        .issue(&agency, &request.numbers)
+        .await
+        .map_err(HubError::from)?;
+    Ok(Json(IssueFugoResponse { fugo }))
+}

@@ -1,0 +1,88 @@
+//! Start-up: open the store, connect to J-LIS, build the routes and serve them over mutual
+//! TLS. Tests and the sandbox start the hub only through [`Application::build`].
+
+use std::time::Duration;
+
+use renkei_registry::RegistryClient;
+use renkei_store::{StoreError, StoreUrl};
+use renkei_wire::metrics::Metrics;
+use renkei_wire::server::{self, RunningServer};
+use renkei_wire::tls::TlsError;
+use renkei_wire::Client;
+use tokio::sync::watch;
+
+use crate::config::HubConfig;
+use crate::domain::Derivation;
+use crate::issue::Issuer;
+use crate::store::Store;
+
+/// How long the hub waits for J-LIS before answering `registry_unavailable`.
+const REGISTRY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running hub.
+pub struct Application {
+    server: RunningServer,
+    store: Store,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("情報提供ネットワークシステムの保存先を開けません: {0}")]
+    Store(#[from] StoreError),
+    #[error("情報提供ネットワークシステムの TLS 設定: {0}")]
+    Tls(#[from] TlsError),
+    #[error("情報提供ネットワークシステムの待ち受けを開始できません: {0}")]
+    Bind(#[from] std::io::Error),
+}
+
+impl Application {
+    /// Opens the store (applying migrations) and starts serving on `config.listen` until
+    /// `shutdown` turns true. J-LIS need not be up yet: it is called per batch.
+    pub async fn build(
+        config: HubConfig,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<Application, StartError> {
+        let url = StoreUrl::parse(&config.store, "hub")?;
+        let store = Store::open(&url).await?;
+        let registry = Client::new(config.tls.client_config()?, &config.registry_url)
+            .with_timeout(REGISTRY_TIMEOUT);
+        let metrics = Metrics::default();
+        let issuer = Issuer::new(
+            store.clone(),
+            RegistryClient::from_client(registry),
+            Derivation::new(&config.keys),
+            &metrics,
+        );
+        let router = crate::api::router(issuer);
+        let server = server::start(
+            "hub",
+            &config.listen,
+            config.tls.server_config()?,
+            router,
+            metrics,
+            shutdown,
+        )
+        .await?;
+        tracing::info!(store = %url, "hub started");
+        Ok(Application { server, store })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.server.port()
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Waits until the server has shut down and drained its connections.
+    pub async fn wait(self) {
+        if let Err(e) = self.server.handle.await {
+            tracing::error!(error = %e, "hub server task failed");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The hub's configuration: TOML file, then `RENKEI_HUB_*` environment overrides. Keys are
+//! written as 64 hexadecimal digits and never shown by `Debug`.
+
+use std::path::{Path, PathBuf};
+
+use renkei_core::crypto::Key32;
+use renkei_wire::tls::TlsFiles;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HubConfig {
+    /// Address to listen on, e.g. `127.0.0.1:7002` (`127.0.0.1:0` picks a free port).
+    pub listen: String,
+    /// Store URL: `sqlite:PATH` or `postgres://…?schema=hub`.
+    pub store: String,
+    /// Where J-LIS (`registry`) answers, e.g. `https://127.0.0.1:7001`.
+    pub registry_url: String,
+    pub tls: TlsFiles,
+    pub keys: HubKeys,
+}
+
+/// The hub's secrets. Losing `person` or `fugo` changes every 符号, so they are kept like a
+/// CA key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HubKeys {
+    /// HMAC key: 個人番号 → the link's look-up key.
+    #[serde(with = "key_hex")]
+    pub number_hash: Key32,
+    /// HMAC key: 住民票コード → person key.
+    #[serde(with = "key_hex")]
+    pub person: Key32,
+    /// HMAC key: (person key, agency) → 機関別符号.
+    #[serde(with = "key_hex")]
+    pub fugo: Key32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: 設定ファイルを読めません: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The TOML error's own text quotes the offending line, which may hold a key; only its
+    /// message and line are kept.
+    #[error("{path}: {line}行目: 設定が正しくありません: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+}
+
+impl HubConfig {
+    /// Reads the TOML file at `path`, then applies `RENKEI_HUB_LISTEN`, `RENKEI_HUB_STORE`
+    /// and `RENKEI_HUB_REGISTRY_URL` from the environment.
+    pub fn load(path: &Path) -> Result<HubConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config: HubConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            line: e
+                .span()
+                .map(|s| text[..s.start].lines().count().max(1))
+                .unwrap_or(0),
+            message: e.message().to_owned(),
+        })?;
+        config.apply_env(|name| std::env::var(name).ok());
+        Ok(config)
+    }
+
+    /// Applies the environment overrides read through `var`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) {
+        if let Some(listen) = var("RENKEI_HUB_LISTEN") {
+            self.listen = listen;
+        }
+        if let Some(store) = var("RENKEI_HUB_STORE") {
+            self.store = store;
+        }
+        if let Some(url) = var("RENKEI_HUB_REGISTRY_URL") {
+            self.registry_url = url;
+        }
+    }
+
+    /// Fresh random keys, for a new installation or the sandbox.
+    pub fn generate_keys() -> HubKeys {
+        HubKeys {
+            number_hash: Key32::generate(),
+            person: Key32::generate(),
+            fugo: Key32::generate(),
+        }
+    }
+}
+
+/// Serde for a [`Key32`] as 64 hexadecimal digits.
+mod key_hex {
+    use renkei_core::crypto::Key32;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(key: &Key32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&key.to_hex())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Key32, D::Error> {
+        let text = String::deserialize(d)?;
+        Key32::from_hex(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_toml_with_overrides_and_hides_keys() {
+        let c = HubConfig {
+            listen: "127.0.0.1:0".into(),
+            store: "sqlite:hub.db".into(),
+            registry_url: "https://127.0.0.1:7001".into(),
+            tls: TlsFiles {
+                ca: "ca.pem".into(),
+                cert: "hub.pem".into(),
+                key: "hub.key".into(),
+            },
+            keys: HubConfig::generate_keys(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hub.toml");
+        std::fs::write(&path, toml::to_string(&c).unwrap()).unwrap();
+        let mut back = HubConfig::load(&path).unwrap();
+        assert_eq!(back.keys.fugo, c.keys.fugo);
+        assert_eq!(back.registry_url, c.registry_url);
+        let shown = format!("{back:?}");
+        for key in [&c.keys.number_hash, &c.keys.person, &c.keys.fugo] {
+            assert!(!shown.contains(&key.to_hex()));
+        }
+        back.apply_env(|name| {
+            (name == "RENKEI_HUB_REGISTRY_URL").then(|| "https://r:1".to_owned())
+        });
+        assert_eq!(back.registry_url, "https://r:1");
+        assert_eq!(back.listen, "127.0.0.1:0");
+    }
+}

@@ -1,0 +1,82 @@
+//! Starting an intermediate server: open the store, connect to J-LIS and the hub, serve.
+
+use std::sync::Arc;
+
+use renkei_core::crypto::{KeyedHasher, Sealer};
+use renkei_store::StoreError;
+use renkei_wire::metrics::Metrics;
+use renkei_wire::server::RunningServer;
+use renkei_wire::tls::TlsError;
+use renkei_wire::Client;
+use tokio::sync::watch;
+
+use crate::config::{ConfigError, IntermediateConfig};
+use crate::registration::Registrar;
+use crate::store::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("中間サーバ: {0}")]
+    Config(#[from] ConfigError),
+    #[error("中間サーバ: {0}")]
+    Store(#[from] StoreError),
+    #[error("中間サーバ: {0}")]
+    Tls(#[from] TlsError),
+    #[error("中間サーバ: {0} で待ち受けできません: {1}")]
+    Bind(String, std::io::Error),
+}
+
+pub struct Application {
+    server: RunningServer,
+    registrar: Arc<Registrar>,
+}
+
+impl Application {
+    pub async fn build(
+        config: IntermediateConfig,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<Application, StartError> {
+        let store = Store::open_url(&config.store).await?;
+        let client_tls = config.tls.client_config()?;
+        let registry = Client::new(client_tls.clone(), &config.registry_url);
+        let hub = Client::new(client_tls, &config.hub_url);
+        let metrics = Metrics::default();
+        let registrar = Arc::new(Registrar::new(
+            store,
+            registry,
+            hub,
+            KeyedHasher::new(&config.number_hash_key()?),
+            Sealer::new(&config.seal_key()?),
+            &metrics,
+        ));
+        let router = crate::api::router(registrar.clone());
+        let server = renkei_wire::server::start(
+            "intermediate",
+            &config.listen,
+            config.tls.server_config()?,
+            router,
+            metrics,
+            shutdown,
+        )
+        .await
+        .map_err(|e| StartError::Bind(config.listen.clone(), e))?;
+        Ok(Application { server, registrar })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.server.port()
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    pub fn store(&self) -> &Store {
+        self.registrar.store()
+    }
+
+    /// Waits until the server has shut down (after the shutdown channel fired).
+    pub async fn wait(self) {
+        let _ = self.server.handle.await;
+    }
+}

@@ -1,0 +1,339 @@
+//! 加入者情報作成, the service: authorizes the tenant, reads each row, cross-checks it with
+//! J-LIS, obtains the tenant's 機関別符号 from `hub`, and has the store apply the chunk.
+//!
+//! A chunk already applied is answered from the store before anything else is done, so
+//! re-sending costs neither J-LIS nor the hub anything. If J-LIS or the hub cannot be reached
+//! the chunk is refused as unavailable (retryable) and nothing of it is written.
+
+use renkei_core::crypto::{KeyedHasher, Sealer};
+use renkei_store::StoreError;
+use renkei_wire::metrics::{Counter, Metrics};
+use renkei_wire::msg::hub::{IssueFugo, IssueFugoRequest};
+use renkei_wire::msg::intermediate::{
+    FinishRegistrationRequest, JobStatus, RegisterChunkRequest, RowResult, StartRegistrationRequest,
+};
+use renkei_wire::msg::registry::{IdentityQuery, VerifyIdentities};
+use renkei_wire::{CallError, Client, Identity, Role};
+
+use crate::domain::hold::code;
+use crate::domain::plan::{Item, Ready};
+use crate::domain::record::{parse_row, HeaderError};
+use crate::domain::verify::{cross_check, CHECKED_ITEMS};
+use crate::domain::{Header, Hold, SubscriberRecord};
+use crate::store::{ChunkContext, NewJob, Store, Tenant};
+
+/// Most rows accepted in one chunk.
+pub const MAX_CHUNK_ROWS: usize = 10_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("保険者番号 {0} は中間サーバに登録されていません")]
+    UnknownInsurer(String),
+    #[error("登録処理（ジョブ）が見つかりません。ファイルの送信を最初からやり直してください")]
+    UnknownJob,
+    #[error("{0}")]
+    Header(#[from] HeaderError),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("住基ネット（J-LIS）に接続できません。しばらくしてから同じファイルを再送してください")]
+    RegistryUnavailable,
+    #[error("情報提供ネットワークシステムに接続できません。しばらくしてから同じファイルを再送してください")]
+    HubUnavailable,
+    #[error("保存先でエラーが発生しました")]
+    Store(#[from] StoreError),
+}
+
+pub struct Registrar {
+    store: Store,
+    registry: Client,
+    hub: Client,
+    hasher: KeyedHasher,
+    sealer: Sealer,
+    registered: Counter,
+    held: Counter,
+}
+
+impl Registrar {
+    pub fn new(
+        store: Store,
+        registry: Client,
+        hub: Client,
+        hasher: KeyedHasher,
+        sealer: Sealer,
+        metrics: &Metrics,
+    ) -> Self {
+        let rows = |result| {
+            metrics.counter(
+                "renkei_registration_rows_total",
+                &[("result", result)],
+                "加入者情報 rows processed, by result (registered or held).",
+            )
+        };
+        Registrar {
+            registered: rows("registered"),
+            held: rows("held"),
+            store,
+            registry,
+            hub,
+            hasher,
+            sealer,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The tenant holding `insurer_number`, if `caller` is that tenant.
+    async fn tenant(
+        &self,
+        caller: &Identity,
+        insurer_number: &str,
+    ) -> Result<Tenant, RegistrationError> {
+        if caller.role != Role::Insurer {
+            return Err(RegistrationError::Forbidden(
+                "加入者情報の登録は医療保険者の統合専用端末からのみ行えます".into(),
+            ));
+        }
+        let tenant = self
+            .store
+            .tenant_by_insurer_number(insurer_number)
+            .await?
+            .ok_or_else(|| RegistrationError::UnknownInsurer(insurer_number.to_owned()))?;
+        if tenant.code != caller.code {
+            return Err(RegistrationError::Forbidden(format!(
+                "保険者番号 {insurer_number} は貴機関（{}）の保険者番号ではありません",
+                caller.code
+            )));
+        }
+        Ok(tenant)
+    }
+
+    pub async fn start(
+        &self,
+        caller: &Identity,
+        req: StartRegistrationRequest,
+    ) -> Result<JobStatus, RegistrationError> {
+        let tenant = self.tenant(caller, req.insurer_number.as_str()).await?;
+        Header::parse(&req.header)?;
+        if req.job_id.len() != 64 || !req.job_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(RegistrationError::BadRequest(
+                "job_id は64桁の16進数で指定してください".into(),
+            ));
+        }
+        if req.chunk_rows == 0 || req.chunk_rows as usize > MAX_CHUNK_ROWS {
+            return Err(RegistrationError::BadRequest(format!(
+                "chunk_rows は1〜{MAX_CHUNK_ROWS}で指定してください"
+            )));
+        }
+        let job = NewJob {
+            job_id: req.job_id,
+            insurer_number: req.insurer_number.to_string(),
+            file_name: req.file_name,
+            header: req.header,
+            chunk_rows: req.chunk_rows,
+        };
+        let status = self.store.start_job(&tenant.code, &job).await?;
+        tracing::info!(tenant = %tenant.code, job = %short(&job.job_id), chunks_done = status.chunks_done, "registration job opened");
+        Ok(status)
+    }
+
+    pub async fn chunk(
+        &self,
+        caller: &Identity,
+        req: RegisterChunkRequest,
+    ) -> Result<Vec<RowResult>, RegistrationError> {
+        let tenant = self.tenant(caller, req.insurer_number.as_str()).await?;
+        if req.rows.len() > MAX_CHUNK_ROWS {
+            return Err(RegistrationError::BadRequest(format!(
+                "1回に送れる行は{MAX_CHUNK_ROWS}行までです"
+            )));
+        }
+        let job = self
+            .store
+            .job(&tenant.code, &req.job_id)
+            .await?
+            .ok_or(RegistrationError::UnknownJob)?;
+        if job.insurer_number != req.insurer_number.as_str() {
+            return Err(RegistrationError::BadRequest(
+                "登録処理を開始したときと保険者番号が異なります".into(),
+            ));
+        }
+        if let Some(done) = self
+            .store
+            .chunk_results(&tenant.code, &job.job_id, req.seq)
+            .await?
+        {
+            return Ok(done);
+        }
+        let header = Header::parse(&job.header)?;
+        let parsed: Vec<Result<SubscriberRecord, (u64, String, Hold)>> = req
+            .rows
+            .iter()
+            .map(|raw| {
+                parse_row(&header, raw).map_err(|hold| {
+                    let insured = raw
+                        .fields
+                        .get(header_index_insured(&job.header))
+                        .cloned()
+                        .unwrap_or_default();
+                    (raw.line, insured, hold)
+                })
+            })
+            .collect();
+        let items = self.check_and_pseudonymize(&tenant, parsed).await?;
+        let ctx = ChunkContext {
+            job_id: job.job_id.clone(),
+            insurer_number: job.insurer_number.clone(),
+            verified: format!("一致:{CHECKED_ITEMS}@{}", now()),
+        };
+        let results = self
+            .store
+            .apply_chunk(&tenant.code, req.seq, &ctx, items)
+            .await?;
+        let registered = results
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.outcome,
+                    renkei_wire::msg::intermediate::RowOutcome::Registered { .. }
+                )
+            })
+            .count();
+        self.registered.add(registered as u64);
+        self.held.add((results.len() - registered) as u64);
+        tracing::debug!(tenant = %tenant.code, job = %short(&job.job_id), seq = req.seq, rows = results.len(), registered, "chunk applied");
+        Ok(results)
+    }
+
+    /// 本人確認 at J-LIS, then 符号 from the hub for the rows that passed.
+    async fn check_and_pseudonymize(
+        &self,
+        tenant: &Tenant,
+        parsed: Vec<Result<SubscriberRecord, (u64, String, Hold)>>,
+    ) -> Result<Vec<Item>, RegistrationError> {
+        let numbers = parsed
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .map(|r| r.my_number.clone())
+            .collect::<Vec<_>>();
+        let residents = if numbers.is_empty() {
+            Vec::new()
+        } else {
+            self.registry
+                .call::<VerifyIdentities>(&IdentityQuery { numbers })
+                .await
+                .map_err(|e| unavailable(e, RegistrationError::RegistryUnavailable))?
+                .residents
+        };
+        let mut residents = residents.into_iter();
+        let mut checked = Vec::with_capacity(parsed.len());
+        for p in parsed {
+            checked.push(match p {
+                Ok(record) => {
+                    let resident = residents.next().flatten();
+                    match cross_check(&record, resident.as_ref()) {
+                        Ok(()) => Ok(record),
+                        Err(hold) => Err((record.line, record.insured_number.to_string(), hold)),
+                    }
+                }
+                Err(e) => Err(e),
+            });
+        }
+        let numbers = checked
+            .iter()
+            .filter_map(|c| c.as_ref().ok())
+            .map(|r| r.my_number.clone())
+            .collect::<Vec<_>>();
+        let fugo = if numbers.is_empty() {
+            Vec::new()
+        } else {
+            self.hub
+                .call::<IssueFugo>(&IssueFugoRequest {
+                    agency: tenant.code.clone(),
+                    numbers,
+                })
+                .await
+                .map_err(|e| unavailable(e, RegistrationError::HubUnavailable))?
+                .fugo
+        };
+        let mut fugo = fugo.into_iter();
+        Ok(checked
+            .into_iter()
+            .map(|c| match c {
+                Ok(record) => match fugo.next().flatten() {
+                    Some(f) => Item::Ready(Box::new(Ready {
+                        person_key: self.hasher.hash_number(&record.my_number),
+                        number_sealed: self.sealer.seal_number(&record.my_number),
+                        fugo: f.0,
+                        record,
+                    })),
+                    None => Item::Held {
+                        line: record.line,
+                        insured_number: record.insured_number.to_string(),
+                        hold: Hold::field(
+                            code::UNKNOWN_MY_NUMBER,
+                            "個人番号",
+                            "機関別符号を取得できませんでした",
+                        ),
+                    },
+                },
+                Err((line, insured_number, hold)) => Item::Held {
+                    line,
+                    insured_number,
+                    hold,
+                },
+            })
+            .collect())
+    }
+
+    pub async fn finish(
+        &self,
+        caller: &Identity,
+        req: FinishRegistrationRequest,
+    ) -> Result<JobStatus, RegistrationError> {
+        let tenant = self.tenant(caller, req.insurer_number.as_str()).await?;
+        let status = self
+            .store
+            .job_status(&tenant.code, &req.job_id)
+            .await?
+            .ok_or(RegistrationError::UnknownJob)?;
+        if status.chunks_done < req.chunks || status.rows_done != req.rows {
+            return Err(RegistrationError::BadRequest(format!(
+                "まだ処理されていない行があります（{}行中{}行処理済み）。同じファイルを再送してください",
+                req.rows, status.rows_done
+            )));
+        }
+        let status = self
+            .store
+            .finish_job(&tenant.code, &req.job_id, req.rows)
+            .await?
+            .ok_or(RegistrationError::UnknownJob)?;
+        tracing::info!(tenant = %tenant.code, job = %short(&req.job_id), rows = status.rows_done, registered = status.registered, held = status.held, "registration job finished");
+        Ok(status)
+    }
+}
+
+fn header_index_insured(header: &[String]) -> usize {
+    header
+        .iter()
+        .position(|h| renkei_core::text::trim_ja(&renkei_core::text::nfkc(h)) == "被保険者番号")
+        .unwrap_or(2)
+}
+
+fn unavailable(e: CallError, as_error: RegistrationError) -> RegistrationError {
+    tracing::warn!(error = %e, "peer call failed");
+    as_error
+}
+
+fn short(job_id: &str) -> &str {
+    job_id.get(..12).unwrap_or(job_id)
+}
+
+fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,487 @@
+//! SQLite engine: each chunk is one IMMEDIATE transaction on the single writer connection,
+//! with cached prepared statements (SQLite's bulk mechanism).
+
+use std::path::Path;
+
+use renkei_store::sqlite::Sqlite;
+use renkei_store::StoreError;
+use renkei_wire::msg::intermediate::{JobStatus, RowResult};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+
+use super::{
+    change_code, counts, date, iso, key, now, results_from, results_json, sex, ChunkContext,
+    HistoryRow, NewJob, Tenant, SUBSCRIBER_COLUMNS,
+};
+use crate::domain::plan::{plan_chunk, Existing, Item, Subscriber};
+
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE tenants (code TEXT PRIMARY KEY, name TEXT NOT NULL, next_branch INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE insurer_numbers (insurer_number TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(code));
+CREATE TABLE subscribers (
+    tenant TEXT NOT NULL, branch TEXT NOT NULL, person_key BLOB NOT NULL, number_sealed BLOB NOT NULL,
+    fugo TEXT NOT NULL, insurer_number TEXT NOT NULL, insured_number TEXT NOT NULL, name TEXT NOT NULL,
+    kana TEXT NOT NULL, birth TEXT NOT NULL, sex INTEGER NOT NULL, address TEXT NOT NULL, acquired TEXT NOT NULL,
+    lost TEXT, verified TEXT NOT NULL, source_job TEXT NOT NULL, source_line INTEGER NOT NULL,
+    version INTEGER NOT NULL, updated_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, branch)
+);
+CREATE UNIQUE INDEX subscribers_person ON subscribers (tenant, person_key);
+CREATE UNIQUE INDEX subscribers_insured ON subscribers (tenant, insured_number);
+CREATE TABLE subscriber_history (
+    tenant TEXT NOT NULL, branch TEXT NOT NULL, version INTEGER NOT NULL, change_type INTEGER NOT NULL,
+    insurer_number TEXT NOT NULL, insured_number TEXT NOT NULL, name TEXT NOT NULL, kana TEXT NOT NULL,
+    birth TEXT NOT NULL, sex INTEGER NOT NULL, address TEXT NOT NULL, acquired TEXT NOT NULL, lost TEXT,
+    job_id TEXT NOT NULL, line INTEGER NOT NULL, recorded_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, branch, version)
+);
+CREATE TABLE reg_jobs (
+    tenant TEXT NOT NULL, job_id TEXT NOT NULL, insurer_number TEXT NOT NULL, file_name TEXT NOT NULL,
+    header TEXT NOT NULL, chunk_rows INTEGER NOT NULL, created_at TEXT NOT NULL, finished_at TEXT,
+    total_rows INTEGER,
+    PRIMARY KEY (tenant, job_id)
+);
+CREATE TABLE reg_chunks (
+    tenant TEXT NOT NULL, job_id TEXT NOT NULL, seq INTEGER NOT NULL, rows INTEGER NOT NULL,
+    registered INTEGER NOT NULL, held INTEGER NOT NULL, results TEXT NOT NULL,
+    PRIMARY KEY (tenant, job_id, seq)
+);
+"];
+
+pub struct SqliteStore {
+    db: Sqlite,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        Ok(SqliteStore {
+            db: Sqlite::open(path, MIGRATIONS)?,
+        })
+    }
+
+    pub async fn upsert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {
+        let tenant = tenant.clone();
+        self.db
+            .write(move |conn| {
+                let tx = conn.transaction()?;
+                tx.execute(
+                    "INSERT INTO tenants (code, name) VALUES (?1, ?2) ON CONFLICT (code) DO UPDATE SET name = ?2",
+                    params![tenant.code, tenant.name],
+                )?;
+                for n in &tenant.insurer_numbers {
+                    tx.execute(
+                        "INSERT INTO insurer_numbers (insurer_number, tenant) VALUES (?1, ?2)
+                         ON CONFLICT (insurer_number) DO UPDATE SET tenant = ?2",
+                        params![n, tenant.code],
+                    )?;
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+
+    pub async fn tenant_by_insurer_number(
+        &self,
+        number: &str,
+    ) -> Result<Option<Tenant>, StoreError> {
+        let number = number.to_owned();
+        self.db
+            .read(move |conn| {
+                let found: Option<(String, String)> = conn
+                    .query_row(
+                        "SELECT t.code, t.name FROM insurer_numbers n JOIN tenants t ON t.code = n.tenant
+                         WHERE n.insurer_number = ?1",
+                        [&number],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                let Some((code, name)) = found else { return Ok(None) };
+                let mut stmt =
+                    conn.prepare_cached("SELECT insurer_number FROM insurer_numbers WHERE tenant = ?1 ORDER BY 1")?;
+                let insurer_numbers = stmt.query_map([&code], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                Ok(Some(Tenant { code, name, insurer_numbers }))
+            })
+            .await
+    }
+
+    pub async fn start_job(&self, tenant: &str, job: &NewJob) -> Result<JobStatus, StoreError> {
+        let (tenant, job) = (tenant.to_owned(), job.clone());
+        self.db
+            .write(move |conn| {
+                let header = serde_json::to_string(&job.header).expect("header serializes");
+                conn.execute(
+                    "INSERT INTO reg_jobs (tenant, job_id, insurer_number, file_name, header, chunk_rows, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                    params![tenant, job.job_id, job.insurer_number, job.file_name, header, job.chunk_rows, now()],
+                )?;
+                status(conn, &tenant, &job.job_id).map(|s| s.expect("job just inserted"))
+            })
+            .await
+    }
+
+    pub async fn job(&self, tenant: &str, job_id: &str) -> Result<Option<NewJob>, StoreError> {
+        let (tenant, job_id) = (tenant.to_owned(), job_id.to_owned());
+        self.db
+            .read(move |conn| {
+                let row: Option<(String, String, String, u32)> = conn
+                    .query_row(
+                        "SELECT insurer_number, file_name, header, chunk_rows FROM reg_jobs WHERE tenant = ?1 AND job_id = ?2",
+                        [&tenant, &job_id],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .optional()?;
+                row.map(|(insurer_number, file_name, header, chunk_rows)| {
+                    let header = serde_json::from_str(&header).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    Ok(NewJob { job_id, insurer_number, file_name, header, chunk_rows })
+                })
+                .transpose()
+            })
+            .await
+    }
+
+    pub async fn job_status(
+        &self,
+        tenant: &str,
+        job_id: &str,
+    ) -> Result<Option<JobStatus>, StoreError> {
+        let (tenant, job_id) = (tenant.to_owned(), job_id.to_owned());
+        self.db
+            .read(move |conn| status(conn, &tenant, &job_id))
+            .await
+    }
+
+    pub async fn chunk_results(
+        &self,
+        tenant: &str,
+        job_id: &str,
+        seq: u32,
+    ) -> Result<Option<Vec<RowResult>>, StoreError> {
+        let (tenant, job_id) = (tenant.to_owned(), job_id.to_owned());
+        self.db
+            .read(move |conn| stored_results(conn, &tenant, &job_id, seq))
+            .await
+    }
+
+    pub async fn apply_chunk(
+        &self,
+        tenant: &str,
+        seq: u32,
+        ctx: &ChunkContext,
+        items: Vec<Item>,
+    ) -> Result<Vec<RowResult>, StoreError> {
+        let (tenant, ctx) = (tenant.to_owned(), ctx.clone());
+        self.db
+            .write(move |conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                if let Some(done) = stored_results(&tx, &tenant, &ctx.job_id, seq)? {
+                    return Ok(done);
+                }
+                let next_branch: u64 = tx.query_row(
+                    "SELECT next_branch FROM tenants WHERE code = ?1",
+                    [&tenant],
+                    |r| r.get(0),
+                )?;
+                let existing = load_existing(&tx, &tenant, &items)?;
+                let plan = plan_chunk(&ctx.plan_context(), items, existing, next_branch);
+                write_plan(&tx, &tenant, &plan)?;
+                tx.execute(
+                    "UPDATE tenants SET next_branch = ?2 WHERE code = ?1",
+                    params![tenant, plan.next_branch],
+                )?;
+                let (registered, held) = counts(&plan.results);
+                tx.execute(
+                    "INSERT INTO reg_chunks (tenant, job_id, seq, rows, registered, held, results)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        tenant,
+                        ctx.job_id,
+                        seq,
+                        plan.results.len(),
+                        registered,
+                        held,
+                        results_json(&plan.results)
+                    ],
+                )?;
+                tx.commit()?;
+                Ok(plan.results)
+            })
+            .await
+    }
+
+    pub async fn finish_job(
+        &self,
+        tenant: &str,
+        job_id: &str,
+        rows: u64,
+    ) -> Result<Option<JobStatus>, StoreError> {
+        let (tenant, job_id) = (tenant.to_owned(), job_id.to_owned());
+        self.db
+            .write(move |conn| {
+                conn.execute(
+                    "UPDATE reg_jobs SET finished_at = COALESCE(finished_at, ?3), total_rows = ?4
+                     WHERE tenant = ?1 AND job_id = ?2",
+                    params![tenant, job_id, now(), rows],
+                )?;
+                status(conn, &tenant, &job_id)
+            })
+            .await
+    }
+
+    pub async fn subscriber_by_insured(
+        &self,
+        tenant: &str,
+        insured: &str,
+    ) -> Result<Option<Subscriber>, StoreError> {
+        let (tenant, insured) = (tenant.to_owned(), insured.to_owned());
+        self.db
+            .read(move |conn| {
+                let sql = format!("SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE tenant = ?1 AND insured_number = ?2");
+                let mut stmt = conn.prepare_cached(&sql)?;
+                let mut rows = stmt.query([&tenant, &insured])?;
+                rows.next()?.map(subscriber).transpose()
+            })
+            .await
+    }
+
+    pub async fn history(&self, tenant: &str, branch: &str) -> Result<Vec<HistoryRow>, StoreError> {
+        let (tenant, branch) = (tenant.to_owned(), branch.to_owned());
+        self.db
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT version, change_type, insured_number, acquired, lost, job_id, line FROM subscriber_history
+                     WHERE tenant = ?1 AND branch = ?2 ORDER BY version",
+                )?;
+                let rows = stmt.query_map([&tenant, &branch], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?, r.get(5)?, r.get(6)?))
+                })?;
+                rows.map(|row| {
+                    let (version, change, insured_number, acquired, lost, job_id, line) = row?;
+                    Ok(HistoryRow {
+                        version,
+                        change,
+                        insured_number,
+                        acquired: date(&acquired)?,
+                        lost: lost.as_deref().map(date).transpose()?,
+                        job_id,
+                        line,
+                    })
+                })
+                .collect()
+            })
+            .await
+    }
+
+    pub async fn count_subscribers(&self, tenant: &str) -> Result<u64, StoreError> {
+        let tenant = tenant.to_owned();
+        self.db
+            .read(move |conn| {
+                Ok(conn.query_row(
+                    "SELECT COUNT(*) FROM subscribers WHERE tenant = ?1",
+                    [&tenant],
+                    |r| r.get(0),
+                )?)
+            })
+            .await
+    }
+}
+
+fn status(conn: &Connection, tenant: &str, job_id: &str) -> Result<Option<JobStatus>, StoreError> {
+    let finished: Option<Option<String>> = conn
+        .query_row(
+            "SELECT finished_at FROM reg_jobs WHERE tenant = ?1 AND job_id = ?2",
+            [tenant, job_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(finished) = finished else {
+        return Ok(None);
+    };
+    let (chunks, rows, registered, held): (u32, u64, u64, u64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(rows), 0), COALESCE(SUM(registered), 0), COALESCE(SUM(held), 0)
+         FROM reg_chunks WHERE tenant = ?1 AND job_id = ?2",
+        [tenant, job_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    Ok(Some(JobStatus {
+        job_id: job_id.to_owned(),
+        chunks_done: chunks,
+        rows_done: rows,
+        registered,
+        held,
+        finished: finished.is_some(),
+    }))
+}
+
+fn stored_results(
+    conn: &Connection,
+    tenant: &str,
+    job_id: &str,
+    seq: u32,
+) -> Result<Option<Vec<RowResult>>, StoreError> {
+    let json: Option<String> = conn
+        .query_row(
+            "SELECT results FROM reg_chunks WHERE tenant = ?1 AND job_id = ?2 AND seq = ?3",
+            params![tenant, job_id, seq],
+            |r| r.get(0),
+        )
+        .optional()?;
+    json.as_deref().map(results_from).transpose()
+}
+
+fn subscriber(r: &Row<'_>) -> Result<Subscriber, StoreError> {
+    Ok(Subscriber {
+        branch: r.get(0)?,
+        person_key: key(r.get(1)?)?,
+        number_sealed: r.get(2)?,
+        fugo: r.get(3)?,
+        insurer_number: r.get(4)?,
+        insured_number: r.get(5)?,
+        name: r.get(6)?,
+        kana: r.get(7)?,
+        birth: date(&r.get::<_, String>(8)?)?,
+        sex: sex(r.get(9)?)?,
+        address: r.get(10)?,
+        acquired: date(&r.get::<_, String>(11)?)?,
+        lost: r
+            .get::<_, Option<String>>(12)?
+            .as_deref()
+            .map(date)
+            .transpose()?,
+        verified: r.get(13)?,
+        source_job: r.get(14)?,
+        source_line: r.get(15)?,
+        version: r.get(16)?,
+    })
+}
+
+fn load_existing(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    items: &[Item],
+) -> Result<Existing, StoreError> {
+    let mut existing = Existing::default();
+    let by_person = format!(
+        "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE tenant = ?1 AND person_key = ?2"
+    );
+    let by_insured = format!(
+        "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE tenant = ?1 AND insured_number = ?2"
+    );
+    let mut by_person = tx.prepare_cached(&by_person)?;
+    let mut by_insured = tx.prepare_cached(&by_insured)?;
+    for item in items {
+        let Item::Ready(ready) = item else { continue };
+        let mut found = Vec::with_capacity(2);
+        if !existing.by_person.contains_key(&ready.person_key) {
+            if let Some(row) = by_person
+                .query(params![tenant, ready.person_key.as_slice()])?
+                .next()?
+            {
+                found.push(subscriber(row)?);
+            }
+        }
+        let insured = ready.record.insured_number.as_str();
+        if !existing.insured_owner.contains_key(insured) {
+            if let Some(row) = by_insured.query(params![tenant, insured])?.next()? {
+                found.push(subscriber(row)?);
+            }
+        }
+        for s in found {
+            existing
+                .insured_owner
+                .insert(s.insured_number.clone(), s.person_key);
+            existing.by_person.insert(s.person_key, s);
+        }
+    }
+    Ok(existing)
+}
+
+fn write_plan(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    plan: &crate::domain::plan::Plan,
+) -> Result<(), StoreError> {
+    let updated_at = now();
+    // Updates first: one may free a 被保険者番号 that an insert then takes.
+    let mut update = tx.prepare_cached(
+        "UPDATE subscribers SET number_sealed = ?3, fugo = ?4, insurer_number = ?5, insured_number = ?6, name = ?7,
+         kana = ?8, birth = ?9, sex = ?10, address = ?11, acquired = ?12, lost = ?13, verified = ?14, source_job = ?15,
+         source_line = ?16, version = ?17, updated_at = ?18 WHERE tenant = ?1 AND branch = ?2",
+    )?;
+    for s in &plan.updates {
+        update.execute(params![
+            tenant,
+            s.branch,
+            s.number_sealed,
+            s.fugo,
+            s.insurer_number,
+            s.insured_number,
+            s.name,
+            s.kana,
+            iso(s.birth),
+            s.sex.code(),
+            s.address,
+            iso(s.acquired),
+            s.lost.map(iso),
+            s.verified,
+            s.source_job,
+            s.source_line,
+            s.version,
+            updated_at
+        ])?;
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO subscribers (tenant, branch, person_key, number_sealed, fugo, insurer_number, insured_number,
+         name, kana, birth, sex, address, acquired, lost, verified, source_job, source_line, version, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+    )?;
+    for s in &plan.inserts {
+        insert.execute(params![
+            tenant,
+            s.branch,
+            s.person_key.as_slice(),
+            s.number_sealed,
+            s.fugo,
+            s.insurer_number,
+            s.insured_number,
+            s.name,
+            s.kana,
+            iso(s.birth),
+            s.sex.code(),
+            s.address,
+            iso(s.acquired),
+            s.lost.map(iso),
+            s.verified,
+            s.source_job,
+            s.source_line,
+            s.version,
+            updated_at
+        ])?;
+    }
+    let mut history = tx.prepare_cached(
+        "INSERT INTO subscriber_history (tenant, branch, version, change_type, insurer_number, insured_number, name,
+         kana, birth, sex, address, acquired, lost, job_id, line, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?;
+    for h in &plan.history {
+        let s = &h.subscriber;
+        history.execute(params![
+            tenant,
+            s.branch,
+            s.version,
+            change_code(h.change),
+            s.insurer_number,
+            s.insured_number,
+            s.name,
+            s.kana,
+            iso(s.birth),
+            s.sex.code(),
+            s.address,
+            iso(s.acquired),
+            s.lost.map(iso),
+            s.source_job,
+            s.source_line,
+            updated_at
+        ])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! What other systems use to call the registry: typed calls that split any number of
+//! 個人番号 into batches of at most [`MAX_BATCH`] and answer in the asked order.
+
+use std::sync::Arc;
+
+use renkei_core::{MyNumber, ResidentCode};
+use renkei_wire::msg::registry::{
+    IdentityQuery, ResidentCodeQuery, ResidentIdentity, ResolveResidentCodes, VerifyIdentities,
+};
+use renkei_wire::{CallError, Client};
+use rustls::ClientConfig;
+
+use crate::domain::MAX_BATCH;
+
+#[derive(Clone)]
+pub struct RegistryClient {
+    client: Client,
+}
+
+impl RegistryClient {
+    /// A client for the registry at `base_url`, presenting the caller's certificate in `tls`.
+    pub fn new(tls: Arc<ClientConfig>, base_url: &str) -> RegistryClient {
+        RegistryClient {
+            client: Client::new(tls, base_url),
+        }
+    }
+
+    /// Wraps a configured client (e.g. one with a shorter timeout).
+    pub fn from_client(client: Client) -> RegistryClient {
+        RegistryClient { client }
+    }
+
+    /// 本人確認情報 for each number, in order; `None` when J-LIS knows no such number.
+    /// Allowed to `intermediate` only.
+    pub async fn verify(
+        &self,
+        numbers: &[MyNumber],
+    ) -> Result<Vec<Option<ResidentIdentity>>, CallError> {
+        let mut out = Vec::with_capacity(numbers.len());
+        for chunk in numbers.chunks(MAX_BATCH) {
+            let answer = self
+                .client
+                .call::<VerifyIdentities>(&IdentityQuery {
+                    numbers: chunk.to_vec(),
+                })
+                .await?;
+            out.extend(same_length(chunk.len(), answer.residents)?);
+        }
+        Ok(out)
+    }
+
+    /// 住民票コード for each number, in order; `None` when unknown. Allowed to `hub` only.
+    pub async fn resident_codes(
+        &self,
+        numbers: &[MyNumber],
+    ) -> Result<Vec<Option<ResidentCode>>, CallError> {
+        let mut out = Vec::with_capacity(numbers.len());
+        for chunk in numbers.chunks(MAX_BATCH) {
+            let answer = self
+                .client
+                .call::<ResolveResidentCodes>(&ResidentCodeQuery {
+                    numbers: chunk.to_vec(),
+                })
+                .await?;
+            out.extend(same_length(chunk.len(), answer.codes)?);
+        }
+        Ok(out)
+    }
+}
+
+/// An answer must have one entry per number asked, or the order cannot be trusted.
+fn same_length<T>(asked: usize, answers: Vec<T>) -> Result<Vec<T>, CallError> {
+    if answers.len() == asked {
+        Ok(answers)
+    } else {
+        Err(CallError::Decode(format!(
+            "応答の件数が一致しません（{asked}件の照会に{}件）",
+            answers.len()
+        )))
+    }
+}

@@ -1,0 +1,189 @@
+//! `renkei bench`: end-to-end measurements on this machine, through the real servers.
+//!
+//! `register` starts every system as the sandbox does (mutual TLS on loopback, a real store),
+//! loads N synthetic residents into J-LIS, writes a 加入者情報 file for all of them, and
+//! registers it through the terminal's own client code: cross-check, 符号 and 枝番 included.
+//! It reports records/s and the process's peak memory during registration (servers and
+//! client together), and — as the yardstick — how fast plain SQLite inserts the same rows.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use renkei_core::InsurerNumber;
+use renkei_intermediate::client::IntermediateClient;
+use renkei_synth::{DateStyle, Encoding, PopulationSpec, SubscriberFileSpec};
+use renkei_terminal::cli::group;
+use renkei_terminal::register::{register_file, RegisterOptions};
+
+use crate::sandbox::{self, Sandbox, SandboxArgs};
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    what: BenchCommand,
+}
+
+#[derive(clap::Subcommand)]
+enum BenchCommand {
+    /// 加入者情報作成（ファイル → 結果ファイル）を全システム経由で測定します
+    Register {
+        /// 加入者の件数
+        #[arg(long, default_value_t = 1_000_000)]
+        records: u64,
+        /// PostgreSQL で測る場合の接続 URL（既定は SQLite）
+        #[arg(long)]
+        store: Option<String>,
+        #[arg(long, default_value_t = 5000)]
+        chunk_rows: u32,
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+        /// 作業ディレクトリ（既定は一時ディレクトリ、終了時に削除）
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let BenchCommand::Register {
+        records,
+        store,
+        chunk_rows,
+        parallel,
+        dir,
+    } = args.what;
+    let temp = tempfile::tempdir()?;
+    let dir = dir.unwrap_or_else(|| temp.path().to_owned());
+    let sandbox_args = SandboxArgs {
+        data_dir: dir.join("sandbox"),
+        residents_file: None,
+        population: 0,
+        subscribers: 0,
+        seed: 7,
+        store: store.clone(),
+        port_base: 0,
+    };
+    let sandbox = Sandbox::start(&sandbox_args).await?;
+    let population = PopulationSpec {
+        seed: 7,
+        count: records,
+        prefecture: None,
+        min_age: None,
+    };
+
+    let started = Instant::now();
+    let loaded = sandbox::seed::load(
+        sandbox.registry.store(),
+        renkei_synth::residents(&population),
+    )
+    .await?;
+    eprintln!(
+        "住民 {} 人を投入: {:.1} 秒",
+        group(loaded),
+        started.elapsed().as_secs_f64()
+    );
+
+    let file = dir.join("bench.csv");
+    let spec = SubscriberFileSpec {
+        seed: 7,
+        encoding: Encoding::Utf8,
+        date_style: DateStyle::Iso,
+        error_rate: 0.0,
+        notation_noise: false,
+    };
+    renkei_synth::write_subscriber_file(
+        std::io::BufWriter::new(std::fs::File::create(&file)?),
+        &spec,
+        renkei_synth::residents(&population),
+    )?;
+
+    let insurer = sandbox.profile.insurer("39131156")?.clone();
+    let client = IntermediateClient::new(
+        &sandbox.profile.tls(&insurer),
+        &sandbox.profile.intermediate_url,
+    )?;
+    let options = RegisterOptions {
+        chunk_rows,
+        parallel,
+        ..RegisterOptions::default()
+    };
+    reset_peak_memory();
+    let started = Instant::now();
+    let summary = register_file(
+        &client,
+        &InsurerNumber::parse("39131156")?,
+        &file,
+        &dir.join("result.csv"),
+        &options,
+        |_| {},
+    )
+    .await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let peak = peak_memory_kib();
+    anyhow::ensure!(
+        summary.progress.registered == records,
+        "登録 {} 件（期待 {records} 件）: 保留があります",
+        summary.progress.registered
+    );
+    sandbox.stop().await;
+
+    let (baseline_rows, baseline) = plain_sqlite_insert(&file, &dir.join("plain.db"))?;
+    let rate = records as f64 / elapsed;
+    let baseline_rate = baseline_rows as f64 / baseline;
+    println!(
+        "renkei bench register ({}, {} records, chunk {chunk_rows}, parallel {parallel})",
+        store.as_deref().map(|_| "postgres").unwrap_or("sqlite"),
+        group(records)
+    );
+    println!(
+        "  registration end to end : {elapsed:8.2} s  {:>10} records/s",
+        group(rate as u64)
+    );
+    println!(
+        "  peak memory (process)   : {:8} MiB",
+        peak.map(|k| (k / 1024).to_string())
+            .unwrap_or_else(|| "n/a".into())
+    );
+    println!(
+        "  plain SQLite insert     : {baseline:8.2} s  {:>10} rows/s",
+        group(baseline_rate as u64)
+    );
+    println!("  ratio (plain / renkei)  : {:8.1}x", baseline_rate / rate);
+    Ok(())
+}
+
+/// The yardstick: the same rows, parsed from the same file, inserted into one SQLite table in
+/// one transaction with one prepared statement.
+fn plain_sqlite_insert(file: &Path, db: &Path) -> anyhow::Result<(u64, f64)> {
+    let started = Instant::now();
+    let mut conn = rusqlite::Connection::open(db)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+         CREATE TABLE subscribers (change_type TEXT, my_number TEXT, insured_number TEXT PRIMARY KEY, name TEXT,
+           kana TEXT, birth TEXT, sex TEXT, address TEXT, acquired TEXT, lost TEXT);",
+    )?;
+    let tx = conn.transaction()?;
+    let mut rows = 0u64;
+    {
+        let mut insert =
+            tx.prepare("INSERT INTO subscribers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?;
+        let mut reader = csv::Reader::from_path(file)?;
+        let mut record = csv::StringRecord::new();
+        while reader.read_record(&mut record)? {
+            insert.execute(rusqlite::params_from_iter(record.iter()))?;
+            rows += 1;
+        }
+    }
+    tx.commit()?;
+    Ok((rows, started.elapsed().as_secs_f64()))
+}
+
+/// Resets the kernel's peak-RSS mark (VmHWM) so that only what follows is measured.
+fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}

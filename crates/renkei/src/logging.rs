@@ -1,0 +1,16 @@
+//! Logs go to stderr, filtered by `RENKEI_LOG` (or `RUST_LOG`), `info` by default. Nothing in
+//! renkei logs a 個人番号: identifiers that are personal have redacting `Debug`/`Display`.
+
+use tracing_subscriber::EnvFilter;
+
+pub fn init() {
+    let filter = std::env::var("RENKEI_LOG")
+        .ok()
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or_else(|| "info".to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,143 @@
+//! `renkei sandbox`: every system of the network on one machine, each its own server speaking
+//! mutual TLS on loopback, seeded with synthetic residents, the 47 広域連合 and sample files.
+//!
+//! The data directory keeps everything between runs: the PKI, each system's configuration
+//! (with its keys) and store, and `sandbox.toml`, the profile the terminal reads to connect as
+//! an insurer. Starting again on the same directory continues where it stopped.
+
+pub mod seed;
+mod setup;
+
+use std::path::PathBuf;
+
+use renkei_terminal::profile::{InsurerProfile, SandboxProfile};
+use tokio::sync::watch;
+
+use crate::serve::wait_for_signal;
+
+#[derive(clap::Args, Clone)]
+pub struct SandboxArgs {
+    /// データディレクトリ（証明書・設定・データベース・サンプルファイル）
+    #[arg(long, default_value = "sandbox-data")]
+    pub data_dir: PathBuf,
+    /// 合成住民に加えて住基ネットに投入する住民ファイル（CSV）
+    #[arg(long)]
+    pub residents_file: Option<PathBuf>,
+    /// 合成住民の人数（初回起動時のみ投入）
+    #[arg(long, default_value_t = 100_000)]
+    pub population: u64,
+    /// 東京都の75歳以上の合成住民の人数（`renkei synth subscribers` の既定の対象。初回のみ投入）
+    #[arg(long, default_value_t = 20_000)]
+    pub subscribers: u64,
+    /// 合成データの乱数シード
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// 保存先を PostgreSQL にする場合の接続 URL（各システムは別々のスキーマを使います）
+    #[arg(long, value_name = "postgres://…")]
+    pub store: Option<String>,
+    /// 待ち受けポートの基準（registry +1、hub +2、intermediate +3）。0 なら空きポート
+    #[arg(long, default_value_t = 7700)]
+    pub port_base: u16,
+}
+
+/// The running systems.
+pub struct Sandbox {
+    pub registry: renkei_registry::Application,
+    pub hub: renkei_hub::Application,
+    pub intermediate: renkei_intermediate::Application,
+    pub profile: SandboxProfile,
+    stop: watch::Sender<bool>,
+}
+
+impl Sandbox {
+    pub async fn start(args: &SandboxArgs) -> anyhow::Result<Sandbox> {
+        let prepared = setup::prepare(args)?;
+        let (stop, shutdown) = watch::channel(false);
+        let listen = |offset: u16| match args.port_base {
+            0 => "127.0.0.1:0".to_owned(),
+            base => format!("127.0.0.1:{}", base + offset),
+        };
+        let mut registry_config = prepared.registry;
+        registry_config.listen = listen(1);
+        let registry =
+            renkei_registry::Application::build(registry_config, shutdown.clone()).await?;
+        let mut hub_config = prepared.hub;
+        hub_config.listen = listen(2);
+        hub_config.registry_url = registry.url();
+        let hub = renkei_hub::Application::build(hub_config, shutdown.clone()).await?;
+        let mut intermediate_config = prepared.intermediate;
+        intermediate_config.listen = listen(3);
+        intermediate_config.registry_url = registry.url();
+        intermediate_config.hub_url = hub.url();
+        let intermediate =
+            renkei_intermediate::Application::build(intermediate_config, shutdown).await?;
+
+        seed::registry(registry.store(), args).await?;
+        seed::tenants(intermediate.store(), &prepared.unions).await?;
+        let profile = SandboxProfile {
+            ca: prepared.ca,
+            registry_url: registry.url(),
+            hub_url: hub.url(),
+            intermediate_url: intermediate.url(),
+            insurers: prepared
+                .unions
+                .iter()
+                .map(|u| InsurerProfile {
+                    code: u.code.clone(),
+                    name: u.name.clone(),
+                    insurer_numbers: u.insurers.iter().map(|(n, _)| n.to_string()).collect(),
+                    cert: prepared.insurer_tls[&u.code].cert.clone(),
+                    key: prepared.insurer_tls[&u.code].key.clone(),
+                })
+                .collect(),
+        };
+        profile.save(&args.data_dir)?;
+        Ok(Sandbox {
+            registry,
+            hub,
+            intermediate,
+            profile,
+            stop,
+        })
+    }
+
+    /// Stops every system over the shared channel and waits until all have drained.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        tokio::join!(
+            self.registry.wait(),
+            self.hub.wait(),
+            self.intermediate.wait()
+        );
+    }
+}
+
+pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
+    eprintln!(
+        "サンドボックスを起動しています（データ: {}）…",
+        args.data_dir.display()
+    );
+    let sandbox = Sandbox::start(&args).await?;
+    let samples = seed::samples(&args)?;
+    let dir = args.data_dir.display();
+    eprintln!(
+        "\n起動しました。\n  住基ネット (registry)            {}\n  情報提供ネットワークシステム (hub) {}\n  中間サーバ (intermediate)        {}\n  接続情報: {dir}/sandbox.toml（保険者 {} 団体）",
+        sandbox.profile.registry_url,
+        sandbox.profile.hub_url,
+        sandbox.profile.intermediate_url,
+        sandbox.profile.insurers.len()
+    );
+    eprintln!("\n加入者情報の登録を試すには（東京都後期高齢者医療広域連合 39131156 として）:");
+    for sample in &samples {
+        eprintln!(
+            "  renkei terminal --sandbox {dir} --insurer 39131156 register {} --out result.csv",
+            sample.display()
+        );
+    }
+    eprintln!("\nCtrl-C で停止します。");
+    wait_for_signal().await;
+    eprintln!("停止しています…");
+    sandbox.stop().await;
+    eprintln!("停止しました。");
+    Ok(())
+}

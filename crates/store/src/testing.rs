@@ -1,0 +1,101 @@
+//! Both engines for test suites: every store test runs once on SQLite (in a temporary
+//! directory) and once on PostgreSQL (in a fresh schema, dropped afterwards).
+//!
+//! PostgreSQL is taken from `RENKEI_TEST_POSTGRES` (default
+//! `postgres://postgres@127.0.0.1:5432/test`). `RENKEI_TEST_POSTGRES=skip` leaves it out on a
+//! developer machine without a server; under CI (`CI` set) that is refused, so CI can never
+//! pass without having run the PostgreSQL half.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::StoreUrl;
+
+pub const DEFAULT_TEST_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A store location for one test, cleaned up on drop.
+pub struct TestStore {
+    pub url: StoreUrl,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestStore {
+    pub fn engine(&self) -> &'static str {
+        self.url.engine()
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        if let StoreUrl::Postgres { conn, schema } = &self.url {
+            let (conn, schema) = (conn.clone(), schema.clone());
+            // Drop runs inside or outside a runtime; use a private one on its own thread.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                rt.block_on(async {
+                    let (client, connection) =
+                        tokio_postgres::connect(&conn, tokio_postgres::NoTls)
+                            .await
+                            .ok()?;
+                    tokio::spawn(connection);
+                    client
+                        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .await
+                        .ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+/// The PostgreSQL connection string for tests, or `None` when explicitly skipped.
+pub fn test_postgres() -> Option<String> {
+    let url =
+        std::env::var("RENKEI_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_TEST_POSTGRES.to_owned());
+    if url == "skip" {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "RENKEI_TEST_POSTGRES=skip is not allowed in CI"
+        );
+        eprintln!("note: PostgreSQL half of the store tests skipped (RENKEI_TEST_POSTGRES=skip)");
+        return None;
+    }
+    Some(url)
+}
+
+/// A fresh SQLite file and, unless skipped, a fresh PostgreSQL schema named after `name`.
+pub fn engines(name: &str) -> Vec<TestStore> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut stores = vec![TestStore {
+        url: StoreUrl::Sqlite(dir.path().join(format!("{name}.db"))),
+        _dir: Some(dir),
+    }];
+    if let Some(conn) = test_postgres() {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let clean: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(20)
+            .collect();
+        let schema = format!(
+            "t_{}_{}_{}_{}",
+            clean.to_ascii_lowercase(),
+            std::process::id(),
+            n,
+            nanos
+        );
+        stores.push(TestStore {
+            url: StoreUrl::Postgres { conn, schema },
+            _dir: None,
+        });
+    }
+    stores
+}

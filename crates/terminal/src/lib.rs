@@ -1,0 +1,12 @@
+//! renkei-terminal: the 統合専用端末 an insurer's staff use.
+//!
+//! It speaks only to `intermediate`, over mutual TLS with the insurer's certificate. The CLI
+//! ([`cli`]) registers 加入者情報 files ([`register`]) and writes result files staff can open
+//! in Excel ([`result_file`]); [`profile`] finds the certificate and address that `renkei
+//! sandbox` wrote for an insurer.
+
+pub mod cli;
+pub mod input;
+pub mod profile;
+pub mod register;
+pub mod result_file;

@@ -1,0 +1,71 @@
+//! Typed messages: each endpoint names its path, its request and its response once, here in
+//! `wire`, for both the server that answers it and the clients that call it.
+//!
+//! Errors cross the network as [`ApiError`]: an HTTP status, a stable machine code and a
+//! Japanese message. By policy a message never carries a 個人番号 or other personal value.
+
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use http::StatusCode;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// A request/response pair served at `PATH` (always `POST` with a JSON body).
+pub trait Endpoint {
+    const PATH: &'static str;
+    type Request: Serialize + DeserializeOwned + Send + Sync + 'static;
+    type Response: Serialize + DeserializeOwned + Send + Sync + 'static;
+}
+
+/// The error body every system returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message} ({code})")]
+pub struct ApiError {
+    #[serde(skip, default = "default_status")]
+    pub status: u16,
+    /// Stable machine-readable code, e.g. `forbidden`, `unknown_insurer`.
+    pub code: String,
+    /// What happened and what to do, in Japanese.
+    pub message: String,
+}
+
+fn default_status() -> u16 {
+    500
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError {
+            status: status.as_u16(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn bad_request(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn unavailable(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "内部エラーが発生しました。運用担当者にお問い合わせください。",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self)).into_response()
+    }
+}

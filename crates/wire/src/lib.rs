@@ -1,0 +1,20 @@
+//! renkei-wire: what crosses the マイナンバーネットワーク between systems.
+//!
+//! Every link is mutual TLS under the network's own CA ([`pki`], [`tls`]); an institution is
+//! identified by its certificate ([`identity`]). Messages are typed [`endpoint::Endpoint`]s
+//! defined once here ([`msg`]) and used by both the serving system and its callers
+//! ([`client`]). Every system starts, serves, reports health and metrics and shuts down the
+//! same way ([`server`]).
+
+pub mod client;
+pub mod endpoint;
+pub mod identity;
+pub mod metrics;
+pub mod msg;
+pub mod pki;
+pub mod server;
+pub mod tls;
+
+pub use client::{CallError, Client};
+pub use endpoint::{ApiError, Endpoint};
+pub use identity::{Identity, Role};

@@ -1,0 +1,5 @@
+//! The messages of each system's API, grouped by the system that serves them.
+
+pub mod hub;
+pub mod intermediate;
+pub mod registry;

@@ -1,0 +1,191 @@
+//! The server skeleton every system uses: bind, serve HTTP/1.1 over mutual TLS, hand handlers
+//! the caller's [`Identity`], report `/health` and `/metrics`, and shut down gracefully when
+//! the shared `watch` channel says so (the sandbox stops all systems with one channel).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use http::request::Parts;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use rustls::ServerConfig;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+use crate::endpoint::ApiError;
+use crate::identity::Identity;
+use crate::metrics::Metrics;
+
+/// Largest request body accepted (a batch of a few thousand records fits easily).
+const BODY_LIMIT: usize = 64 * 1024 * 1024;
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A server that is accepting connections.
+pub struct RunningServer {
+    pub name: &'static str,
+    pub addr: SocketAddr,
+    pub handle: JoinHandle<()>,
+}
+
+impl RunningServer {
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// `https://127.0.0.1:<port>`: the address peers on this machine use.
+    pub fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.addr.port())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Identity {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Identity>()
+            .cloned()
+            .ok_or_else(|| ApiError::forbidden("クライアント証明書から機関を識別できません。"))
+    }
+}
+
+/// Binds `addr` (port 0 picks a free port) and serves `router` there until `shutdown` turns
+/// true, then drains open connections.
+pub async fn start(
+    name: &'static str,
+    addr: &str,
+    tls: Arc<ServerConfig>,
+    router: Router,
+    metrics: Metrics,
+    shutdown: watch::Receiver<bool>,
+) -> std::io::Result<RunningServer> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let router = with_common_routes(name, router, metrics);
+    let handle = tokio::spawn(accept_loop(
+        name,
+        listener,
+        TlsAcceptor::from(tls),
+        router,
+        shutdown,
+    ));
+    tracing::info!(system = name, %local, "listening (mutual TLS)");
+    Ok(RunningServer {
+        name,
+        addr: local,
+        handle,
+    })
+}
+
+fn with_common_routes(name: &'static str, router: Router, metrics: Metrics) -> Router {
+    let render = metrics.clone();
+    router
+        .route(
+            "/health",
+            get(move || async move { Json(serde_json::json!({ "system": name, "status": "ok" })) }),
+        )
+        .route("/metrics", get(move || async move { render.render() }))
+        .layer(middleware::from_fn_with_state(
+            (name, metrics),
+            count_requests,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+async fn count_requests(
+    State((name, metrics)): State<(&'static str, Metrics)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics
+        .counter(
+            "renkei_http_requests_total",
+            &[("system", name), ("path", &path), ("status", &status)],
+            "HTTP requests served, by route and status.",
+        )
+        .inc();
+    response
+}
+
+async fn accept_loop(
+    name: &'static str,
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (tcp, _) = match accepted {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        tracing::warn!(system = name, error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = tcp.set_nodelay(true);
+                let acceptor = acceptor.clone();
+                let router = router.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                        Ok(Ok(tls)) => tls,
+                        Ok(Err(e)) => {
+                            tracing::debug!(system = name, error = %e, "TLS handshake refused");
+                            return;
+                        }
+                        Err(_) => return,
+                    };
+                    let peer = tls
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|c| c.first())
+                        .and_then(|c| Identity::from_der(c.as_ref()));
+                    let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
+                        if let Some(peer) = &peer {
+                            req.extensions_mut().insert(peer.clone());
+                        }
+                        router.clone().oneshot(req)
+                    });
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tls), service);
+                    if let Err(e) = watcher.watch(conn).await {
+                        tracing::debug!(system = name, error = %e, "connection ended with error");
+                    }
+                });
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(listener);
+    tracing::info!(system = name, "shutting down: draining connections");
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(DRAIN_TIMEOUT) => {
+            tracing::warn!(system = name, "connections still open after drain timeout");
+        }
+    }
+}
