@@ -34,6 +34,12 @@ impl From<RegistrationError> for ApiError {
                 ApiError::unavailable("registry_unavailable", message)
             }
             RegistrationError::HubUnavailable => ApiError::unavailable("hub_unavailable", message),
+            RegistrationError::PreviousChunkMissing(_) => {
+                ApiError::unavailable("previous_chunk_missing", message)
+            }
+            RegistrationError::PeerRefused(..) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "peer_refused", message)
+            }
             RegistrationError::Store(e) => {
                 tracing::error!(error = %e, "store failure");
                 ApiError::unavailable(

@@ -54,8 +54,13 @@ pub enum ConfigError {
         path: String,
         source: std::io::Error,
     },
-    #[error("{path}: 設定ファイルの形式が正しくありません: {reason}")]
-    Parse { path: String, reason: String },
+    /// Only the parser's message and the line: its full text quotes the line, which may hold a key.
+    #[error("{path}: {line}行目: 設定ファイルの形式が正しくありません: {message}")]
+    Parse {
+        path: String,
+        line: usize,
+        message: String,
+    },
     #[error("鍵 {0} の形式が正しくありません（64桁の16進数）")]
     Key(&'static str),
 }
@@ -69,7 +74,11 @@ impl IntermediateConfig {
         let mut config: IntermediateConfig =
             toml::from_str(&text).map_err(|e| ConfigError::Parse {
                 path: path.display().to_string(),
-                reason: e.to_string(),
+                line: e
+                    .span()
+                    .map(|s| text[..s.start].lines().count().max(1))
+                    .unwrap_or(0),
+                message: e.message().to_owned(),
             })?;
         config.apply_env();
         Ok(config)

@@ -20,7 +20,10 @@ use crate::domain::plan::{Item, Ready};
 use crate::domain::record::{parse_row, HeaderError};
 use crate::domain::verify::{cross_check, CHECKED_ITEMS};
 use crate::domain::{Header, Hold, SubscriberRecord};
-use crate::store::{ChunkContext, NewJob, Store, Tenant};
+use crate::store::{Applied, ChunkContext, NewJob, Store, Tenant};
+
+/// How long a chunk waits for the one before it to be applied.
+const ORDER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Most rows accepted in one chunk.
 pub const MAX_CHUNK_ROWS: usize = 10_000;
@@ -41,6 +44,10 @@ pub enum RegistrationError {
     RegistryUnavailable,
     #[error("情報提供ネットワークシステムに接続できません。しばらくしてから同じファイルを再送してください")]
     HubUnavailable,
+    #[error("{0}番目のまとまりより前の行がまだ届いていません。同じファイルを再送してください")]
+    PreviousChunkMissing(u32),
+    #[error("{0}が要求を拒否しました（{1}）。運用担当者に連絡してください")]
+    PeerRefused(&'static str, String),
     #[error("保存先でエラーが発生しました")]
     Store(#[from] StoreError),
 }
@@ -169,6 +176,7 @@ impl Registrar {
             return Ok(done);
         }
         let header = Header::parse(&job.header)?;
+        let started = std::time::Instant::now();
         let parsed: Vec<Result<SubscriberRecord, (u64, String, Hold)>> = req
             .rows
             .iter()
@@ -183,15 +191,16 @@ impl Registrar {
                 })
             })
             .collect();
+        let parse_ms = started.elapsed().as_millis();
         let items = self.check_and_pseudonymize(&tenant, parsed).await?;
+        let check_ms = started.elapsed().as_millis() - parse_ms;
         let ctx = ChunkContext {
             job_id: job.job_id.clone(),
             insurer_number: job.insurer_number.clone(),
             verified: format!("一致:{CHECKED_ITEMS}@{}", now()),
         };
         let results = self
-            .store
-            .apply_chunk(&tenant.code, req.seq, &ctx, items)
+            .apply_in_order(&tenant.code, req.seq, &ctx, items)
             .await?;
         let registered = results
             .iter()
@@ -204,8 +213,34 @@ impl Registrar {
             .count();
         self.registered.add(registered as u64);
         self.held.add((results.len() - registered) as u64);
-        tracing::debug!(tenant = %tenant.code, job = %short(&job.job_id), seq = req.seq, rows = results.len(), registered, "chunk applied");
+        let store_ms = started.elapsed().as_millis() - parse_ms - check_ms;
+        tracing::debug!(tenant = %tenant.code, job = %short(&job.job_id), seq = req.seq, rows = results.len(), registered, parse_ms, check_ms, store_ms, "chunk applied");
         Ok(results)
+    }
+
+    /// Applies the chunk once the previous one is applied. The terminal sends a few chunks at
+    /// once so that checking overlaps; applying in file order keeps the outcome of a file (which
+    /// row of a duplicate is held, whether a 変更 finds its 新規) independent of timing.
+    async fn apply_in_order(
+        &self,
+        tenant: &str,
+        seq: u32,
+        ctx: &ChunkContext,
+        mut items: Vec<Item>,
+    ) -> Result<Vec<RowResult>, RegistrationError> {
+        let deadline = std::time::Instant::now() + ORDER_WAIT;
+        loop {
+            match self.store.apply_chunk(tenant, seq, ctx, items).await? {
+                Applied::Done(results) => return Ok(results),
+                Applied::PreviousPending(back) if std::time::Instant::now() < deadline => {
+                    items = back;
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                Applied::PreviousPending(_) => {
+                    return Err(RegistrationError::PreviousChunkMissing(seq))
+                }
+            }
+        }
     }
 
     /// 本人確認 at J-LIS, then 符号 from the hub for the rows that passed.
@@ -228,6 +263,7 @@ impl Registrar {
                 .map_err(|e| unavailable(e, RegistrationError::RegistryUnavailable))?
                 .residents
         };
+        let registry_done = std::time::Instant::now();
         let mut residents = residents.into_iter();
         let mut checked = Vec::with_capacity(parsed.len());
         for p in parsed {
@@ -259,8 +295,9 @@ impl Registrar {
                 .map_err(|e| unavailable(e, RegistrationError::HubUnavailable))?
                 .fugo
         };
+        let hub_done = std::time::Instant::now();
         let mut fugo = fugo.into_iter();
-        Ok(checked
+        let items = checked
             .into_iter()
             .map(|c| match c {
                 Ok(record) => match fugo.next().flatten() {
@@ -286,7 +323,13 @@ impl Registrar {
                     hold,
                 },
             })
-            .collect())
+            .collect();
+        tracing::debug!(
+            cross_check_and_hub_ms = (hub_done - registry_done).as_millis(),
+            seal_ms = hub_done.elapsed().as_millis(),
+            "checked and pseudonymized"
+        );
+        Ok(items)
     }
 
     pub async fn finish(
@@ -323,9 +366,19 @@ fn header_index_insured(header: &[String]) -> usize {
         .unwrap_or(2)
 }
 
+/// A peer that cannot be reached is unavailable (retryable); one that refuses is a
+/// configuration problem that retrying will not fix.
 fn unavailable(e: CallError, as_error: RegistrationError) -> RegistrationError {
     tracing::warn!(error = %e, "peer call failed");
-    as_error
+    let peer = match as_error {
+        RegistrationError::HubUnavailable => "情報提供ネットワークシステム",
+        _ => "住基ネット（J-LIS）",
+    };
+    match e {
+        CallError::Api(api) if api.status < 500 => RegistrationError::PeerRefused(peer, api.code),
+        CallError::Decode(reason) => RegistrationError::PeerRefused(peer, reason),
+        _ => as_error,
+    }
 }
 
 fn short(job_id: &str) -> &str {

@@ -154,6 +154,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 /// The yardstick: the same rows, parsed from the same file, inserted into one SQLite table in
 /// one transaction with one prepared statement.
 fn plain_sqlite_insert(file: &Path, db: &Path) -> anyhow::Result<(u64, f64)> {
+    let _ = std::fs::remove_file(db);
     let started = Instant::now();
     let mut conn = rusqlite::Connection::open(db)?;
     conn.execute_batch(

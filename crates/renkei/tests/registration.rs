@@ -23,9 +23,21 @@ fn expected_code(planted: &str) -> &'static str {
 }
 
 #[test]
-fn registration_holds_every_bad_row_registers_the_rest_and_is_idempotent() {
+fn registration_on_sqlite_holds_every_bad_row_registers_the_rest_and_is_idempotent() {
+    full_registration(&[]);
+}
+
+#[test]
+fn registration_on_postgres_holds_every_bad_row_registers_the_rest_and_is_idempotent() {
+    let Some(pg) = renkei_store::testing::PostgresPrefix::new("registration") else {
+        return;
+    };
+    full_registration(&["--store", &pg.url]);
+}
+
+fn full_registration(store: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
-    let sandbox = SandboxProcess::start(dir.path(), &["--subscribers", "3000"]);
+    let sandbox = SandboxProcess::start(dir.path(), &[&["--subscribers", "3000"], store].concat());
     let data = sandbox.data();
 
     // CP932, mixed 和暦/Western dates, harmless notation noise, 5% planted errors.

@@ -99,3 +99,70 @@ pub fn engines(name: &str) -> Vec<TestStore> {
     }
     stores
 }
+
+/// A PostgreSQL URL whose systems each get a fresh schema (`schema_prefix`), for end-to-end
+/// tests that start whole sandboxes; every schema with the prefix is dropped on drop.
+pub struct PostgresPrefix {
+    pub url: String,
+    conn: String,
+    prefix: String,
+}
+
+impl PostgresPrefix {
+    /// `None` only where [`test_postgres`] allows skipping.
+    pub fn new(name: &str) -> Option<PostgresPrefix> {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let conn = test_postgres()?;
+        let clean: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(16)
+            .collect();
+        let prefix = format!(
+            "e_{}_{}_{}_",
+            clean.to_ascii_lowercase(),
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let sep = if conn.contains('?') { '&' } else { '?' };
+        Some(PostgresPrefix {
+            url: format!("{conn}{sep}schema_prefix={prefix}"),
+            conn,
+            prefix,
+        })
+    }
+}
+
+impl Drop for PostgresPrefix {
+    fn drop(&mut self) {
+        let (conn, prefix) = (self.conn.clone(), self.prefix.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let (client, connection) = tokio_postgres::connect(&conn, tokio_postgres::NoTls)
+                    .await
+                    .ok()?;
+                tokio::spawn(connection);
+                let rows = client
+                    .query(
+                        "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)",
+                        &[&prefix],
+                    )
+                    .await
+                    .ok()?;
+                for row in rows {
+                    let schema: String = row.get(0);
+                    client
+                        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .await
+                        .ok()?;
+                }
+                Some(())
+            })
+        })
+        .join();
+    }
+}

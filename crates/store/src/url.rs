@@ -1,5 +1,7 @@
 //! Which engine and where: `sqlite:PATH` (also `sqlite://PATH`) or
-//! `postgres://user:pass@host:port/db?schema=NAME`.
+//! `postgres://user:pass@host:port/db?schema=NAME`. Instead of `schema`, `schema_prefix=P`
+//! keeps each system's own schema name behind a prefix (`P` + `registry`, …), so that several
+//! sandboxes or test runs can share one database.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -38,6 +40,7 @@ impl StoreUrl {
             for pair in query.split('&').filter(|p| !p.is_empty()) {
                 match pair.split_once('=') {
                     Some(("schema", s)) => schema = s.to_owned(),
+                    Some(("schema_prefix", p)) => schema = format!("{p}{default_schema}"),
                     _ => rest.push(pair),
                 }
             }
@@ -124,6 +127,14 @@ mod tests {
             }
         );
         assert!(!format!("{pg:?}").contains("secret"));
+        let prefixed = StoreUrl::parse("postgres://h/db?schema_prefix=t1_", "hub").unwrap();
+        assert_eq!(
+            prefixed,
+            StoreUrl::Postgres {
+                conn: "postgres://h/db".into(),
+                schema: "t1_hub".into()
+            }
+        );
         assert!(StoreUrl::parse("mysql://x", "hub").is_err());
         assert!(StoreUrl::parse("postgres://h/db?schema=a;drop", "hub").is_err());
     }

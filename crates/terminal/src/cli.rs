@@ -92,7 +92,7 @@ pub async fn run(args: TerminalArgs) -> Result<(), CliError> {
                 cert: args.cert.clone().unwrap_or_default(),
                 key: args.key.clone().unwrap_or_default(),
             };
-            (tls, url.clone(), args.insurer.clone())
+            (tls, url.clone(), "証明書の機関".to_owned())
         }
         (None, None) => {
             return Err(CliError(

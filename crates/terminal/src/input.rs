@@ -165,9 +165,13 @@ fn decode(bytes: &[u8], encoding: Encoding) -> String {
     codec.decode_without_bom_handling(bytes).0.into_owned()
 }
 
-/// SHA-256 of the file's bytes and the chunk size (the registration job's identity), and the
-/// number of data rows — one streaming pass.
-pub fn digest_and_count(path: &Path, chunk_rows: u32) -> io::Result<(String, u64)> {
+/// SHA-256 of the file's bytes, the chunk size and the 保険者番号 it is registered under (the
+/// registration job's identity), and the number of data rows — one streaming pass.
+pub fn digest_and_count(
+    path: &Path,
+    chunk_rows: u32,
+    insurer_number: &str,
+) -> io::Result<(String, u64)> {
     struct Hashing<R> {
         inner: R,
         ctx: ring::digest::Context,
@@ -193,6 +197,7 @@ pub fn digest_and_count(path: &Path, chunk_rows: u32) -> io::Result<(String, u64
     let rows = records.saturating_sub(1); // the header
     io::copy(&mut hashing, &mut io::sink())?;
     hashing.ctx.update(&chunk_rows.to_be_bytes());
+    hashing.ctx.update(insurer_number.as_bytes());
     Ok((hex::encode(hashing.ctx.finish().as_ref()), rows))
 }
 
@@ -259,12 +264,17 @@ mod tests {
                 "{name}"
             );
             assert!(rows.next_row().unwrap().is_none());
-            let (digest, count) = digest_and_count(&path, 100).unwrap();
+            let (digest, count) = digest_and_count(&path, 100, "39131156").unwrap();
             assert_eq!((digest.len(), count), (64, 4));
             assert_ne!(
                 digest,
-                digest_and_count(&path, 200).unwrap().0,
+                digest_and_count(&path, 200, "39131156").unwrap().0,
                 "chunk size is part of the job"
+            );
+            assert_ne!(
+                digest,
+                digest_and_count(&path, 100, "39130018").unwrap().0,
+                "so is the 保険者番号"
             );
         }
     }

@@ -100,8 +100,8 @@ pub async fn register_file(
         }
     };
     let encoding = resolve(input, options.encoding).map_err(io_err(input))?;
-    let (job_id, rows_total) =
-        digest_and_count(input, options.chunk_rows).map_err(io_err(input))?;
+    let (job_id, rows_total) = digest_and_count(input, options.chunk_rows, insurer_number.as_str())
+        .map_err(io_err(input))?;
     let (header, mut rows) = Rows::open(input, encoding).map_err(io_err(input))?;
     if header.is_empty() {
         return Err(RegisterError::Empty);

@@ -117,14 +117,15 @@ impl Store {
     }
 
     /// Applies a chunk in one transaction — plan, subscribers, history and the chunk's results
-    /// together — or, if it was applied before, returns the stored results.
+    /// together — or, if it was applied before, returns the stored results. Chunks apply in
+    /// file order: while the previous chunk is not applied yet, the items are handed back.
     pub async fn apply_chunk(
         &self,
         tenant: &str,
         seq: u32,
         ctx: &ChunkContext,
         items: Vec<Item>,
-    ) -> Result<Vec<RowResult>, StoreError> {
+    ) -> Result<Applied, StoreError> {
         dispatch!(self, s => s.apply_chunk(tenant, seq, ctx, items).await)
     }
 
@@ -152,6 +153,15 @@ impl Store {
     pub async fn count_subscribers(&self, tenant: &str) -> Result<u64, StoreError> {
         dispatch!(self, s => s.count_subscribers(tenant).await)
     }
+}
+
+/// What became of a chunk handed to [`Store::apply_chunk`].
+#[derive(Debug)]
+pub enum Applied {
+    /// Applied now or before: the rows' results.
+    Done(Vec<RowResult>),
+    /// The previous chunk is not applied yet; nothing was written. The items come back.
+    PreviousPending(Vec<Item>),
 }
 
 /// Owned [`PlanContext`] data for a chunk.

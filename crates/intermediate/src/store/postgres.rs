@@ -12,8 +12,8 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Row;
 
 use super::{
-    change_code, counts, date, iso, key, now, results_from, results_json, sex, ChunkContext,
-    HistoryRow, NewJob, Tenant, SUBSCRIBER_COLUMNS,
+    change_code, counts, date, iso, key, now, results_from, results_json, sex, Applied,
+    ChunkContext, HistoryRow, NewJob, Tenant, SUBSCRIBER_COLUMNS,
 };
 use crate::domain::plan::{plan_chunk, Existing, Item, Plan, Subscriber};
 
@@ -174,7 +174,7 @@ impl PgStore {
         seq: u32,
         ctx: &ChunkContext,
         items: Vec<Item>,
-    ) -> Result<Vec<RowResult>, StoreError> {
+    ) -> Result<Applied, StoreError> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await?;
         tx.execute(
@@ -183,7 +183,18 @@ impl PgStore {
         )
         .await?;
         if let Some(done) = stored_results(&tx, tenant, &ctx.job_id, seq).await? {
-            return Ok(done);
+            return Ok(Applied::Done(done));
+        }
+        if seq > 0 {
+            let previous = tx
+                .query_opt(
+                    "SELECT 1 FROM reg_chunks WHERE tenant = $1 AND job_id = $2 AND seq = $3",
+                    &[&tenant, &ctx.job_id, &(seq as i64 - 1)],
+                )
+                .await?;
+            if previous.is_none() {
+                return Ok(Applied::PreviousPending(items));
+            }
         }
         let next_branch: i64 = tx
             .query_one(
@@ -215,7 +226,7 @@ impl PgStore {
         )
         .await?;
         tx.commit().await?;
-        Ok(plan.results)
+        Ok(Applied::Done(plan.results))
     }
 
     pub async fn finish_job(

@@ -9,8 +9,8 @@ use renkei_wire::msg::intermediate::{JobStatus, RowResult};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
 use super::{
-    change_code, counts, date, iso, key, now, results_from, results_json, sex, ChunkContext,
-    HistoryRow, NewJob, Tenant, SUBSCRIBER_COLUMNS,
+    change_code, counts, date, iso, key, now, results_from, results_json, sex, Applied,
+    ChunkContext, HistoryRow, NewJob, Tenant, SUBSCRIBER_COLUMNS,
 };
 use crate::domain::plan::{plan_chunk, Existing, Item, Subscriber};
 
@@ -168,13 +168,16 @@ impl SqliteStore {
         seq: u32,
         ctx: &ChunkContext,
         items: Vec<Item>,
-    ) -> Result<Vec<RowResult>, StoreError> {
+    ) -> Result<Applied, StoreError> {
         let (tenant, ctx) = (tenant.to_owned(), ctx.clone());
         self.db
             .write(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 if let Some(done) = stored_results(&tx, &tenant, &ctx.job_id, seq)? {
-                    return Ok(done);
+                    return Ok(Applied::Done(done));
+                }
+                if seq > 0 && !chunk_exists(&tx, &tenant, &ctx.job_id, seq - 1)? {
+                    return Ok(Applied::PreviousPending(items));
                 }
                 let next_branch: u64 = tx.query_row(
                     "SELECT next_branch FROM tenants WHERE code = ?1",
@@ -203,7 +206,7 @@ impl SqliteStore {
                     ],
                 )?;
                 tx.commit()?;
-                Ok(plan.results)
+                Ok(Applied::Done(plan.results))
             })
             .await
     }
@@ -310,6 +313,22 @@ fn status(conn: &Connection, tenant: &str, job_id: &str) -> Result<Option<JobSta
         held,
         finished: finished.is_some(),
     }))
+}
+
+fn chunk_exists(
+    conn: &Connection,
+    tenant: &str,
+    job_id: &str,
+    seq: u32,
+) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM reg_chunks WHERE tenant = ?1 AND job_id = ?2 AND seq = ?3",
+            params![tenant, job_id, seq],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
 }
 
 fn stored_results(

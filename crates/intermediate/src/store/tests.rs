@@ -64,6 +64,13 @@ fn job(id: &str) -> NewJob {
     }
 }
 
+fn done(applied: Applied) -> Vec<RowResult> {
+    match applied {
+        Applied::Done(results) => results,
+        Applied::PreviousPending(_) => panic!("chunk was not applied"),
+    }
+}
+
 fn branch(r: &RowResult) -> &str {
     match &r.outcome {
         RowOutcome::Registered { branch } => branch,
@@ -105,31 +112,35 @@ async fn registration_store_behaves_the_same_on_every_engine() {
             "tenancy: {e}"
         );
 
-        let first = store
-            .apply_chunk(
-                "koiki-13",
-                0,
-                &ctx("j1"),
-                vec![
-                    item(2, "1", 1, "10000001", ""),
-                    item(3, "1", 2, "10000002", ""),
-                ],
-            )
-            .await
-            .unwrap();
+        let first = done(
+            store
+                .apply_chunk(
+                    "koiki-13",
+                    0,
+                    &ctx("j1"),
+                    vec![
+                        item(2, "1", 1, "10000001", ""),
+                        item(3, "1", 2, "10000002", ""),
+                    ],
+                )
+                .await
+                .unwrap(),
+        );
         assert_eq!(branch(&first[0]), "0000000001", "{e}");
         assert_eq!(branch(&first[1]), "0000000002", "{e}");
 
         // The same chunk again is answered from the stored results and changes nothing.
-        let again = store
-            .apply_chunk(
-                "koiki-13",
-                0,
-                &ctx("j1"),
-                vec![item(2, "1", 7, "10000007", "")],
-            )
-            .await
-            .unwrap();
+        let again = done(
+            store
+                .apply_chunk(
+                    "koiki-13",
+                    0,
+                    &ctx("j1"),
+                    vec![item(2, "1", 7, "10000007", "")],
+                )
+                .await
+                .unwrap(),
+        );
         assert_eq!(again, first, "{e}");
         assert_eq!(store.count_subscribers("koiki-13").await.unwrap(), 2, "{e}");
         assert_eq!(
@@ -139,18 +150,20 @@ async fn registration_store_behaves_the_same_on_every_engine() {
         );
 
         // A later chunk: loss for person 1, duplicate number with another insured number for person 2.
-        let second = store
-            .apply_chunk(
-                "koiki-13",
-                1,
-                &ctx("j1"),
-                vec![
-                    item(4, "3", 1, "10000001", "2025-03-31"),
-                    item(5, "1", 2, "10000099", ""),
-                ],
-            )
-            .await
-            .unwrap();
+        let second = done(
+            store
+                .apply_chunk(
+                    "koiki-13",
+                    1,
+                    &ctx("j1"),
+                    vec![
+                        item(4, "3", 1, "10000001", "2025-03-31"),
+                        item(5, "1", 2, "10000099", ""),
+                    ],
+                )
+                .await
+                .unwrap(),
+        );
         assert_eq!(branch(&second[0]), "0000000001", "{e}");
         assert!(
             matches!(&second[1].outcome, RowOutcome::Held { code, .. } if code == "DUPLICATE_IN_FILE"),
@@ -188,17 +201,48 @@ async fn registration_store_behaves_the_same_on_every_engine() {
             "{e}"
         );
 
-        // Another file with the same person registers nothing new and keeps the branch.
-        store.start_job("koiki-13", &job("j2")).await.unwrap();
-        let third = store
+        // Chunks apply in file order: a chunk whose predecessor is missing writes nothing.
+        store.start_job("koiki-13", &job("j3")).await.unwrap();
+        let early = store
             .apply_chunk(
                 "koiki-13",
-                0,
-                &ctx("j2"),
-                vec![item(2, "1", 2, "10000002", "")],
+                1,
+                &ctx("j3"),
+                vec![item(2, "1", 9, "10000009", "")],
             )
             .await
             .unwrap();
+        assert!(
+            matches!(early, Applied::PreviousPending(ref back) if back.len() == 1),
+            "{e}"
+        );
+        assert_eq!(
+            store.chunk_results("koiki-13", "j3", 1).await.unwrap(),
+            None,
+            "{e}"
+        );
+        assert_eq!(
+            store
+                .subscriber_by_insured("koiki-13", "10000009")
+                .await
+                .unwrap(),
+            None,
+            "{e}"
+        );
+
+        // Another file with the same person registers nothing new and keeps the branch.
+        store.start_job("koiki-13", &job("j2")).await.unwrap();
+        let third = done(
+            store
+                .apply_chunk(
+                    "koiki-13",
+                    0,
+                    &ctx("j2"),
+                    vec![item(2, "1", 2, "10000002", "")],
+                )
+                .await
+                .unwrap(),
+        );
         assert_eq!(branch(&third[0]), "0000000002", "{e}");
         assert_eq!(store.count_subscribers("koiki-13").await.unwrap(), 2, "{e}");
         assert_eq!(

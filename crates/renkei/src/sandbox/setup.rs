@@ -28,6 +28,13 @@ pub struct Prepared {
 }
 
 pub fn prepare(args: &SandboxArgs) -> anyhow::Result<Prepared> {
+    if let Some(url) = &args.store {
+        anyhow::ensure!(
+            !url.contains("schema="),
+            "--store に schema= は指定できません（各システムは自分のスキーマ registry・hub・intermediate を使います）。\
+             同じデータベースに複数のサンドボックスを置くときは schema_prefix= を使ってください"
+        );
+    }
     let dir = &args.data_dir;
     std::fs::create_dir_all(dir).with_context(|| format!("{}: 作成できません", dir.display()))?;
     let dir = dir.canonicalize()?;
