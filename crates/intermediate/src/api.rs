@@ -11,7 +11,7 @@ use renkei_wire::msg::intermediate::{
     FinishRegistration, FinishRegistrationRequest, JobStatus, RegisterChunk, RegisterChunkRequest,
     RegisterChunkResponse, StartRegistration, StartRegistrationRequest,
 };
-use renkei_wire::{ApiError, Endpoint, Identity};
+use renkei_wire::{ApiError, Body, Endpoint, Identity};
 
 use crate::registration::{Registrar, RegistrationError};
 
@@ -56,7 +56,7 @@ type Shared = State<Arc<Registrar>>;
 async fn start(
     State(r): Shared,
     caller: Identity,
-    Json(req): Json<StartRegistrationRequest>,
+    Body(req): Body<StartRegistrationRequest>,
 ) -> Result<Json<JobStatus>, ApiError> {
     Ok(Json(r.start(&caller, req).await?))
 }
@@ -64,7 +64,7 @@ async fn start(
 async fn chunk(
     State(r): Shared,
     caller: Identity,
-    Json(req): Json<RegisterChunkRequest>,
+    Body(req): Body<RegisterChunkRequest>,
 ) -> Result<Json<RegisterChunkResponse>, ApiError> {
     Ok(Json(RegisterChunkResponse {
         results: r.chunk(&caller, req).await?,
@@ -74,7 +74,7 @@ async fn chunk(
 async fn finish(
     State(r): Shared,
     caller: Identity,
-    Json(req): Json<FinishRegistrationRequest>,
+    Body(req): Body<FinishRegistrationRequest>,
 ) -> Result<Json<JobStatus>, ApiError> {
     Ok(Json(r.finish(&caller, req).await?))
 }

@@ -4,6 +4,7 @@
 //! Errors cross the network as [`ApiError`]: an HTTP status, a stable machine code and a
 //! Japanese message. By policy a message never carries a 個人番号 or other personal value.
 
+use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::StatusCode;
@@ -67,5 +68,61 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (status, Json(self)).into_response()
+    }
+}
+
+/// A JSON request body whose rejection never quotes the body: serde's own messages can echo a
+/// value (such as a 個人番号 sent as a number), so a malformed body is refused with a fixed
+/// message naming only the position.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| {
+                ApiError::bad_request("invalid_request", "リクエストの本文を読めませんでした。")
+            })?;
+        serde_json::from_slice(&bytes).map(Body).map_err(|e| {
+            ApiError::bad_request(
+                "invalid_request",
+                format!(
+                    "リクエストの形式が正しくありません（{}行{}列）。",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn malformed_bodies_are_refused_without_echoing_them() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Query {
+            #[allow(dead_code)]
+            numbers: Vec<renkei_core::MyNumber>,
+        }
+        for body in [
+            r#"{"numbers": [621498320257]}"#,
+            r#"{"numbers": ["621498320258"]}"#,
+            "{",
+        ] {
+            let req = Request::builder()
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            let err = Body::<Query>::from_request(req, &())
+                .await
+                .err()
+                .expect("refused");
+            assert_eq!((err.status, err.code.as_str()), (400, "invalid_request"));
+            assert!(!err.message.contains("62149832025"), "{}", err.message);
+        }
     }
 }

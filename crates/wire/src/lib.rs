@@ -16,5 +16,5 @@ pub mod server;
 pub mod tls;
 
 pub use client::{CallError, Client};
-pub use endpoint::{ApiError, Endpoint};
+pub use endpoint::{ApiError, Body, Endpoint};
 pub use identity::{Identity, Role};
