@@ -297,3 +297,28 @@ mod tests {
         assert_eq!(hold.code, code::COLUMN_COUNT);
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any row either reads as a valid record or is held with a reason naming a column, and
+        /// a reason never repeats the 個人番号 it was given.
+        #[test]
+        fn any_row_is_read_or_held_with_a_named_field(fields in proptest::collection::vec(".{0,14}", 0..12)) {
+            let header = Header::parse(&COLUMNS.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+            let raw = RawRow { line: 9, fields: fields.clone() };
+            match parse_row(&header, &raw) {
+                Ok(record) => prop_assert_eq!(record.line, 9),
+                Err(hold) => {
+                    prop_assert!(hold.code == code::COLUMN_COUNT || COLUMNS.iter().any(|c| hold.reason.starts_with(c)), "{:?}", hold);
+                    if let Some(number) = fields.get(1).filter(|n| n.chars().filter(|c| c.is_ascii_digit()).count() >= 6) {
+                        prop_assert!(!hold.reason.contains(number.as_str()), "{:?}", hold);
+                    }
+                }
+            }
+        }
+    }
+}
