@@ -1,15 +1,48 @@
 //! Embedded SQLite: one writer connection and a few readers (WAL lets them run beside the
 //! writer), each used on the blocking pool so the async servers never wait on disk.
+//!
+//! Checkpoints (copying the WAL back into the database file, with its fsyncs) run on a
+//! background thread of their own rather than inside the writer's commits: a bulk transaction
+//! that dirties thousands of pages would otherwise copy and sync all of them before the next
+//! one may start, and pages dirtied again by the following transactions are copied once per
+//! checkpoint instead of once per commit.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::Connection;
 
 use crate::StoreError;
 
 const READERS: usize = 2;
+
+/// How often the background thread checkpoints.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// WAL pages after which the writer checkpoints by itself (the background thread's safety
+/// net, should it fall behind): 256 MiB of 4 KiB pages.
+const WRITER_AUTOCHECKPOINT: u32 = 65_536;
+
+/// Page cache sizes of a store's connections, in KiB: the writer holds the pages its bulk
+/// transactions dirty, a reader the pages its look-ups visit. Each connection has its own
+/// cache, so a store costs up to `writer_cache_kib + 2 * reader_cache_kib`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    pub writer_cache_kib: u32,
+    pub reader_cache_kib: u32,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            writer_cache_kib: 64 * 1024,
+            reader_cache_kib: 64 * 1024,
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Sqlite {
@@ -21,18 +54,27 @@ struct Inner {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Dropped with the store, which stops the checkpointer.
+    _checkpointer: mpsc::Sender<()>,
 }
 
-fn connect(path: &Path) -> Result<Connection, StoreError> {
+fn connect(path: &Path, cache_kib: u32) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
+    // EXPERIMENT (remove): extra pragmas for tuning runs.
+    if let Ok(pre) = std::env::var("RENKEI_SQLITE_PRE") {
+        conn.execute_batch(&pre)?;
+    }
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
          PRAGMA busy_timeout = 10000;
          PRAGMA foreign_keys = ON;
-         PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -65536;",
+         PRAGMA temp_store = MEMORY;",
     )?;
+    conn.pragma_update(None, "cache_size", -i64::from(cache_kib))?;
+    if let Ok(post) = std::env::var("RENKEI_SQLITE_POST") {
+        conn.execute_batch(&post)?;
+    }
     Ok(conn)
 }
 
@@ -40,20 +82,32 @@ impl Sqlite {
     /// Opens (creating if needed) the database at `path` and applies `migrations` in order:
     /// entry `i` is schema version `i + 1`; applied versions are never run again.
     pub fn open(path: &Path, migrations: &[&str]) -> Result<Sqlite, StoreError> {
+        Sqlite::open_with(path, migrations, Tuning::default())
+    }
+
+    /// Like [`Sqlite::open`], with the page cache sizes of `tuning`.
+    pub fn open_with(
+        path: &Path,
+        migrations: &[&str],
+        tuning: Tuning,
+    ) -> Result<Sqlite, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
-        let mut writer = connect(path)?;
+        let mut writer = connect(path, tuning.writer_cache_kib)?;
         migrate(&mut writer, migrations)?;
+        writer.pragma_update(None, "wal_autocheckpoint", WRITER_AUTOCHECKPOINT)?;
         let readers = (0..READERS)
-            .map(|_| connect(path).map(Mutex::new))
+            .map(|_| connect(path, tuning.reader_cache_kib).map(Mutex::new))
             .collect::<Result<_, _>>()?;
+        let checkpointer = spawn_checkpointer(connect(path, 256)?)?;
         Ok(Sqlite {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
                 readers,
                 next_reader: AtomicUsize::new(0),
+                _checkpointer: checkpointer,
             }),
         })
     }
@@ -94,6 +148,24 @@ impl Sqlite {
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     }
+}
+
+/// Checkpoints passively (never waiting for the writer or readers) every
+/// [`CHECKPOINT_EVERY`] until the returned sender is dropped.
+fn spawn_checkpointer(conn: Connection) -> Result<mpsc::Sender<()>, StoreError> {
+    let (stop, stopped) = mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY)
+            {
+                let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                if let Err(e) = done {
+                    tracing::warn!(error = %e, "SQLite checkpoint failed");
+                }
+            }
+        })?;
+    Ok(stop)
 }
 
 fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), StoreError> {

@@ -27,28 +27,47 @@ impl TestStore {
 impl Drop for TestStore {
     fn drop(&mut self) {
         if let StoreUrl::Postgres { conn, schema } = &self.url {
-            let (conn, schema) = (conn.clone(), schema.clone());
-            // Drop runs inside or outside a runtime; use a private one on its own thread.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()?;
-                rt.block_on(async {
-                    let (client, connection) =
-                        tokio_postgres::connect(&conn, tokio_postgres::NoTls)
-                            .await
-                            .ok()?;
-                    tokio::spawn(connection);
-                    client
-                        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                        .await
-                        .ok()
-                })
-            })
-            .join();
+            drop_schemas(conn, schema, false);
         }
     }
+}
+
+/// Drops the schema `name` (or, with `prefix`, every schema whose name starts with it). Drop
+/// runs inside or outside a runtime, so this uses a private one on its own thread.
+fn drop_schemas(conn: &str, name: &str, prefix: bool) {
+    let (conn, name) = (conn.to_owned(), name.to_owned());
+    let _ = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        rt.block_on(async {
+            let (client, connection) = tokio_postgres::connect(&conn, tokio_postgres::NoTls)
+                .await
+                .ok()?;
+            tokio::spawn(connection);
+            let schemas: Vec<String> = if prefix {
+                let rows = client
+                    .query(
+                        "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)",
+                        &[&name],
+                    )
+                    .await
+                    .ok()?;
+                rows.iter().map(|r| r.get(0)).collect()
+            } else {
+                vec![name]
+            };
+            for schema in schemas {
+                client
+                    .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .await
+                    .ok()?;
+            }
+            Some(())
+        })
+    })
+    .join();
 }
 
 /// The PostgreSQL connection string for tests, or `None` when explicitly skipped.
@@ -135,34 +154,6 @@ impl PostgresPrefix {
 
 impl Drop for PostgresPrefix {
     fn drop(&mut self) {
-        let (conn, prefix) = (self.conn.clone(), self.prefix.clone());
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            rt.block_on(async {
-                let (client, connection) = tokio_postgres::connect(&conn, tokio_postgres::NoTls)
-                    .await
-                    .ok()?;
-                tokio::spawn(connection);
-                let rows = client
-                    .query(
-                        "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)",
-                        &[&prefix],
-                    )
-                    .await
-                    .ok()?;
-                for row in rows {
-                    let schema: String = row.get(0);
-                    client
-                        .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                        .await
-                        .ok()?;
-                }
-                Some(())
-            })
-        })
-        .join();
+        drop_schemas(&self.conn, &self.prefix, true);
     }
 }
