@@ -36,16 +36,7 @@ impl fmt::Debug for ResidentRecord {
 }
 
 /// The residents CSV header, in order.
-pub const CSV_HEADER: [&str; 8] = [
-    "個人番号",
-    "住民票コード",
-    "氏名",
-    "氏名カナ",
-    "生年月日",
-    "性別",
-    "住所",
-    "市区町村コード",
-];
+pub use renkei_wire::files::RESIDENT_COLUMNS as CSV_HEADER;
 
 /// A bad field in the residents CSV. Its text names the line and the field, never the value
 /// (the value may be a 個人番号): `3行目 個人番号: 検査数字が一致しません`.

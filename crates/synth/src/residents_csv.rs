@@ -10,16 +10,7 @@ use crate::error::SynthError;
 use crate::population::Resident;
 
 /// The header row of the residents CSV.
-pub const RESIDENTS_HEADER: [&str; 8] = [
-    "個人番号",
-    "住民票コード",
-    "氏名",
-    "氏名カナ",
-    "生年月日",
-    "性別",
-    "住所",
-    "市区町村コード",
-];
+pub use renkei_wire::files::RESIDENT_COLUMNS as RESIDENTS_HEADER;
 
 /// Writes `residents` as the residents CSV; returns the number of data rows written.
 pub fn write_residents_csv<W: Write>(

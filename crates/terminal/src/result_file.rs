@@ -9,14 +9,7 @@ use std::path::{Path, PathBuf};
 
 use renkei_wire::msg::intermediate::{RowOutcome, RowResult};
 
-pub const HEADER: [&str; 6] = [
-    "行番号",
-    "被保険者番号",
-    "結果",
-    "被保険者枝番",
-    "理由コード",
-    "理由",
-];
+pub use renkei_wire::files::REGISTRATION_RESULT_COLUMNS as HEADER;
 
 pub struct ResultFile {
     writer: csv::Writer<BufWriter<File>>,

@@ -8,6 +8,7 @@
 
 pub mod client;
 pub mod endpoint;
+pub mod files;
 pub mod identity;
 pub mod metrics;
 pub mod msg;

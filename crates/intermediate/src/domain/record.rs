@@ -43,18 +43,7 @@ pub struct SubscriberRecord {
 }
 
 /// The columns of the 加入者情報 file, in the canonical order.
-pub const COLUMNS: [&str; 10] = [
-    "異動区分",
-    "個人番号",
-    "被保険者番号",
-    "氏名",
-    "氏名カナ",
-    "生年月日",
-    "性別",
-    "住所",
-    "資格取得年月日",
-    "資格喪失年月日",
-];
+pub use renkei_wire::files::SUBSCRIBER_COLUMNS as COLUMNS;
 
 /// Where each canonical column sits in the file (files may order columns freely).
 #[derive(Debug, Clone, PartialEq, Eq)]

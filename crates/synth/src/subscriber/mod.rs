@@ -21,18 +21,7 @@ use planted::{Person, RowText};
 use sink::Sink;
 
 /// The header row of a 加入者情報 file.
-pub const SUBSCRIBER_HEADER: [&str; 10] = [
-    "異動区分",
-    "個人番号",
-    "被保険者番号",
-    "氏名",
-    "氏名カナ",
-    "生年月日",
-    "性別",
-    "住所",
-    "資格取得年月日",
-    "資格喪失年月日",
-];
+pub use renkei_wire::files::SUBSCRIBER_COLUMNS as SUBSCRIBER_HEADER;
 
 /// Character encoding of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
