@@ -19,7 +19,9 @@
 //! after a crash or a resent batch: issuing is idempotent); and 符号 of two agencies cannot be
 //! linked without the hub's `fugo` key. The hub keeps the link (agency, number_key) →
 //! (person_key, 符号): no 個人番号 and no 住民票コード rest in its store, only keyed hashes.
-//! `person_key` is indexed so that 符号変換 can later map one agency's 符号 to another's.
+//! 符号変換 needs no index on `person_key`: one agency's 符号 gives the person key (through
+//! the unique (agency, 符号) index), the person key gives the other agency's 符号 by the same
+//! derivation, and that 符号 finds the other agency's link through the same index.
 //!
 //! Rooms: [`domain`] (rules and derivation, no I/O), [`store`] (SQLite and PostgreSQL),
 //! [`issue`] (the issuing flow), [`api`] (handlers), [`client`], [`config`], [`app`].

@@ -33,9 +33,9 @@ enum BenchCommand {
         /// PostgreSQL で測る場合の接続 URL（既定は SQLite）
         #[arg(long)]
         store: Option<String>,
-        #[arg(long, default_value_t = 5000)]
+        #[arg(long, default_value_t = renkei_terminal::register::DEFAULT_CHUNK_ROWS)]
         chunk_rows: u32,
-        #[arg(long, default_value_t = 4)]
+        #[arg(long, default_value_t = renkei_terminal::register::DEFAULT_PARALLEL)]
         parallel: usize,
         /// 作業ディレクトリ（既定は一時ディレクトリ、終了時に削除）
         #[arg(long)]

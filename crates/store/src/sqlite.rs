@@ -20,7 +20,7 @@ use crate::StoreError;
 const READERS: usize = 2;
 
 /// How often the background thread checkpoints.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(1000);
 
 /// WAL pages after which the writer checkpoints by itself (the background thread's safety
 /// net, should it fall behind): 256 MiB of 4 KiB pages.
@@ -60,10 +60,6 @@ struct Inner {
 
 fn connect(path: &Path, cache_kib: u32) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
-    // EXPERIMENT (remove): extra pragmas for tuning runs.
-    if let Ok(pre) = std::env::var("RENKEI_SQLITE_PRE") {
-        conn.execute_batch(&pre)?;
-    }
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
@@ -72,9 +68,6 @@ fn connect(path: &Path, cache_kib: u32) -> Result<Connection, StoreError> {
          PRAGMA temp_store = MEMORY;",
     )?;
     conn.pragma_update(None, "cache_size", -i64::from(cache_kib))?;
-    if let Ok(post) = std::env::var("RENKEI_SQLITE_POST") {
-        conn.execute_batch(&post)?;
-    }
     Ok(conn)
 }
 

@@ -49,10 +49,10 @@ pub enum TerminalCommand {
         #[arg(long, value_enum, default_value = "auto")]
         encoding: EncodingChoice,
         /// 1回に送る行数
-        #[arg(long, default_value_t = 2000)]
+        #[arg(long, default_value_t = crate::register::DEFAULT_CHUNK_ROWS)]
         chunk_rows: u32,
         /// 同時に送る回数
-        #[arg(long, default_value_t = 4)]
+        #[arg(long, default_value_t = crate::register::DEFAULT_PARALLEL)]
         parallel: usize,
     },
 }

@@ -18,6 +18,14 @@ use renkei_wire::CallError;
 use crate::input::{digest_and_count, resolve, EncodingChoice, Rows};
 use crate::result_file::ResultFile;
 
+/// Rows per chunk: the intermediate's largest. Each chunk is one transaction there and at the
+/// hub, and a transaction writes about one page per row of each random-keyed index whatever
+/// its size, so fewer, larger chunks write fewer pages per row (docs/PERFORMANCE.md).
+pub const DEFAULT_CHUNK_ROWS: u32 = 10_000;
+
+/// Chunks in flight: enough for checking one chunk while the previous one is stored.
+pub const DEFAULT_PARALLEL: usize = 3;
+
 #[derive(Debug, Clone)]
 pub struct RegisterOptions {
     pub chunk_rows: u32,
@@ -31,8 +39,8 @@ pub struct RegisterOptions {
 impl Default for RegisterOptions {
     fn default() -> Self {
         RegisterOptions {
-            chunk_rows: 2000,
-            parallel: 4,
+            chunk_rows: DEFAULT_CHUNK_ROWS,
+            parallel: DEFAULT_PARALLEL,
             encoding: EncodingChoice::Auto,
             retry_for: Duration::from_secs(60),
         }

@@ -1,7 +1,7 @@
 //! Links on PostgreSQL: look-ups with `number_key = ANY($1)` put back in the asked order; new
 //! links in one multi-row `INSERT … SELECT FROM UNNEST … ON CONFLICT DO NOTHING`.
 //!
-//! Keyed (agency, number_key) with an index on person_key; on a distributed PostgreSQL the
+//! Keyed (agency, number_key) and unique on (agency, 符号); on a distributed PostgreSQL the
 //! table would be distributed by agency, co-locating each agency's links.
 
 use std::collections::HashMap;
@@ -23,7 +23,6 @@ const MIGRATIONS: &[&str] = &["
         PRIMARY KEY (agency, number_key),
         UNIQUE (agency, fugo)
     );
-    CREATE INDEX links_person ON links (person_key);
 "];
 
 #[derive(Clone)]

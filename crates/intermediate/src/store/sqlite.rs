@@ -1,9 +1,13 @@
 //! SQLite engine: each chunk is one IMMEDIATE transaction on the single writer connection,
 //! with cached prepared statements (SQLite's bulk mechanism).
+//!
+//! A subscriber's person key and 被保険者番号 are effectively random, so each chunk reads and
+//! dirties about one page per row in each of their indexes: the writer gets a cache that
+//! holds both for millions of subscribers, and a chunk's keys are probed in sorted order.
 
 use std::path::Path;
 
-use renkei_store::sqlite::Sqlite;
+use renkei_store::sqlite::{Sqlite, Tuning};
 use renkei_store::StoreError;
 use renkei_wire::msg::intermediate::{JobStatus, RowResult};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
@@ -47,6 +51,12 @@ CREATE TABLE reg_chunks (
 );
 "];
 
+/// Registration runs on the writer; the readers serve single look-ups.
+const TUNING: Tuning = Tuning {
+    writer_cache_kib: 128 * 1024,
+    reader_cache_kib: 16 * 1024,
+};
+
 pub struct SqliteStore {
     db: Sqlite,
 }
@@ -54,7 +64,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         Ok(SqliteStore {
-            db: Sqlite::open(path, MIGRATIONS)?,
+            db: Sqlite::open_with(path, MIGRATIONS, TUNING)?,
         })
     }
 
@@ -387,29 +397,46 @@ fn load_existing(
     );
     let mut by_person = tx.prepare_cached(&by_person)?;
     let mut by_insured = tx.prepare_cached(&by_insured)?;
-    for item in items {
-        let Item::Ready(ready) = item else { continue };
-        let mut found = Vec::with_capacity(2);
-        if !existing.by_person.contains_key(&ready.person_key) {
-            if let Some(row) = by_person
-                .query(params![tenant, ready.person_key.as_slice()])?
-                .next()?
-            {
-                found.push(subscriber(row)?);
-            }
+    let ready = || {
+        items.iter().filter_map(|item| match item {
+            Item::Ready(ready) => Some(ready),
+            Item::Held { .. } => None,
+        })
+    };
+    let mut found = Vec::new();
+    let mut persons: Vec<&[u8; 32]> = ready().map(|r| &r.person_key).collect();
+    persons.sort_unstable();
+    persons.dedup();
+    for person in persons {
+        if let Some(row) = by_person
+            .query(params![tenant, person.as_slice()])?
+            .next()?
+        {
+            found.push(subscriber(row)?);
         }
-        let insured = ready.record.insured_number.as_str();
-        if !existing.insured_owner.contains_key(insured) {
-            if let Some(row) = by_insured.query(params![tenant, insured])?.next()? {
-                found.push(subscriber(row)?);
-            }
+    }
+    for s in found.drain(..) {
+        existing
+            .insured_owner
+            .insert(s.insured_number.clone(), s.person_key);
+        existing.by_person.insert(s.person_key, s);
+    }
+    let mut insured: Vec<&str> = ready()
+        .map(|r| r.record.insured_number.as_str())
+        .filter(|n| !existing.insured_owner.contains_key(*n))
+        .collect();
+    insured.sort_unstable();
+    insured.dedup();
+    for number in insured {
+        if let Some(row) = by_insured.query(params![tenant, number])?.next()? {
+            found.push(subscriber(row)?);
         }
-        for s in found {
-            existing
-                .insured_owner
-                .insert(s.insured_number.clone(), s.person_key);
-            existing.by_person.insert(s.person_key, s);
-        }
+    }
+    for s in found {
+        existing
+            .insured_owner
+            .insert(s.insured_number.clone(), s.person_key);
+        existing.by_person.insert(s.person_key, s);
     }
     Ok(existing)
 }

@@ -120,18 +120,45 @@ impl Store {
     }
 }
 
-/// Computes each record's look-up key and sealed copy.
-pub(crate) fn encode(protection: &Protection, records: Vec<ResidentRecord>) -> Vec<Encoded> {
+/// Computes each record's look-up key and sealed copy off the async threads (on several
+/// cores for a large batch) and keeps the last record of each person.
+pub(crate) async fn encode(
+    protection: &Protection,
+    records: Vec<ResidentRecord>,
+) -> Result<Vec<Encoded>, StoreError> {
+    let p = protection.clone();
+    tokio::task::spawn_blocking(move || last_wins(encode_blocking(&p, records)))
+        .await
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn encode_blocking(p: &Protection, records: Vec<ResidentRecord>) -> Vec<Encoded> {
+    let protect = |r: &ResidentRecord| {
+        let key = p.number_key(&r.my_number);
+        (key, p.seal(&r.my_number, &key))
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let crypto: Vec<([u8; 32], Vec<u8>)> = if threads < 2 || records.len() < 2_000 {
+        records.iter().map(protect).collect()
+    } else {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = records
+                .chunks(records.len().div_ceil(threads))
+                .map(|chunk| scope.spawn(move || chunk.iter().map(protect).collect::<Vec<_>>()))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("encoding thread"))
+                .collect()
+        })
+    };
     records
         .into_iter()
-        .map(|record| {
-            let key = protection.number_key(&record.my_number);
-            let sealed = protection.seal(&record.my_number, &key);
-            Encoded {
-                key,
-                sealed,
-                record,
-            }
+        .zip(crypto)
+        .map(|(record, (key, sealed))| Encoded {
+            key,
+            sealed,
+            record,
         })
         .collect()
 }
@@ -148,7 +175,10 @@ pub(crate) fn last_wins(rows: Vec<Encoded>) -> Vec<Encoded> {
             .collect()
     };
     keep.reverse();
-    rows.into_iter().zip(keep).filter_map(|(row, keep)| keep.then_some(row)).collect()
+    rows.into_iter()
+        .zip(keep)
+        .filter_map(|(row, keep)| keep.then_some(row))
+        .collect()
 }
 
 /// Opens a sealed copy read from the store, as a store error if it does not open.

@@ -15,7 +15,7 @@ use renkei_wire::msg::registry::ResidentIdentity;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 
-use super::{encode, last_wins, open_sealed};
+use super::{encode, open_sealed};
 use crate::domain::{Protection, ResidentRecord};
 
 const MIGRATIONS: &[&str] = &["
@@ -78,10 +78,7 @@ impl PgStore {
     }
 
     pub(super) async fn upsert(&self, records: Vec<ResidentRecord>) -> Result<u64, StoreError> {
-        let p = self.protection.clone();
-        let rows = tokio::task::spawn_blocking(move || last_wins(encode(&p, records)))
-            .await
-            .map_err(corrupt)?;
+        let rows = encode(&self.protection, records).await?;
         let mut client = self.db.client().await?;
         let tx = client.transaction().await?;
         tx.batch_execute(&format!(

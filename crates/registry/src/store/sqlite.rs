@@ -1,6 +1,8 @@
-//! Residents on embedded SQLite: bulk loads run in one transaction with one prepared
-//! statement; look-ups run in one read transaction with a cached statement per key.
-//! Dates are stored as Julian day numbers.
+//! Residents on embedded SQLite: bulk loads run in one transaction with prepared
+//! statements; look-ups run in one read transaction with a cached statement per key.
+//! Dates are stored as Julian day numbers. Rows are appended in rowid order and found through
+//! the unique index on `number_key`: with random keys as the table's own key, every batch
+//! would rewrite pages all over the table.
 
 use std::path::Path;
 
@@ -10,13 +12,14 @@ use renkei_store::StoreError;
 use renkei_wire::msg::registry::ResidentIdentity;
 use rusqlite::{params, OptionalExtension};
 
-use super::{encode, last_wins, open_sealed};
+use super::{encode, open_sealed};
 use crate::domain::{Protection, ResidentRecord};
 
 const MIGRATIONS: &[&str] = &["
     CREATE TABLE residents (
-        number_key        BLOB PRIMARY KEY,   -- HMAC-SHA256(number_hash, 個人番号)
-        number_sealed     BLOB NOT NULL,      -- AES-256-GCM(seal, 個人番号), bound to number_key
+        id                INTEGER PRIMARY KEY,
+        number_key        BLOB NOT NULL UNIQUE,  -- HMAC-SHA256(number_hash, 個人番号)
+        number_sealed     BLOB NOT NULL,         -- AES-256-GCM(seal, 個人番号), bound to number_key
         resident_code     TEXT NOT NULL UNIQUE,
         name              TEXT NOT NULL,
         kana              TEXT NOT NULL,
@@ -25,7 +28,7 @@ const MIGRATIONS: &[&str] = &["
         address           TEXT NOT NULL,
         municipality_code TEXT NOT NULL,
         removed_on        INTEGER
-    ) WITHOUT ROWID;
+    );
 "];
 
 const UPSERT: &str = "
@@ -75,10 +78,9 @@ impl SqliteStore {
     }
 
     pub(super) async fn upsert(&self, records: Vec<ResidentRecord>) -> Result<u64, StoreError> {
-        let protection = self.protection.clone();
+        let rows = encode(&self.protection, records).await?;
         self.db
             .write(move |conn| {
-                let rows = last_wins(encode(&protection, records));
                 let tx = conn.transaction()?;
                 {
                     let mut drop_old = tx.prepare_cached(DROP_OLD_NUMBER)?;

@@ -97,7 +97,10 @@ async fn duplicates_within_a_batch_keep_the_last() {
         let first = resident(1);
         let mut second = first.clone();
         second.name = "山田　花子".into();
-        let written = store.upsert_residents(&[first, resident(2), second]).await.unwrap();
+        let written = store
+            .upsert_residents(&[first, resident(2), second])
+            .await
+            .unwrap();
         assert_eq!(written, 2, "{}", engine.engine());
         assert_eq!(store.count().await.unwrap(), 2, "{}", engine.engine());
         let id = store
