@@ -2,13 +2,12 @@
 //! certificate, checks the request and runs the [`Issuer`]. Errors map to [`ApiError`] in one
 //! place ([`HubError`]), with a stable code and a Japanese message that never names a number.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use http::StatusCode;
 use renkei_wire::msg::hub::{IssueFugo, IssueFugoRequest, IssueFugoResponse};
-use renkei_wire::{ApiError, Endpoint, Identity};
+use renkei_wire::{ApiError, Body, Endpoint, Identity};
 
 use crate::domain::{authorize_issue, check_batch, AgencyCode, Refusal};
 use crate::issue::{IssueError, Issuer};
@@ -22,12 +21,6 @@ pub enum HubError {
     BadAgency(String),
     #[error("{0}")]
     BatchTooLarge(String),
-    /// The body is not the endpoint's JSON. serde's own text can quote a value, so only this
-    /// fixed message is returned.
-    #[error(
-        "要求の形式が正しくありません（個人番号は12桁の数字の文字列で、検査数字が正しいこと）"
-    )]
-    BadRequest,
     #[error("{0}")]
     Issue(#[from] IssueError),
 }
@@ -38,7 +31,6 @@ impl From<HubError> for ApiError {
             HubError::Refused(r) => ApiError::forbidden(r.rule),
             HubError::BadAgency(message) => ApiError::bad_request("invalid_agency", message),
             HubError::BatchTooLarge(message) => ApiError::bad_request("batch_too_large", message),
-            e @ HubError::BadRequest => ApiError::bad_request("invalid_request", e.to_string()),
             HubError::Issue(IssueError::RegistryUnavailable(e)) => {
                 tracing::warn!(error = %e, "registry unavailable");
                 ApiError::unavailable(
@@ -72,9 +64,9 @@ pub fn router(issuer: Issuer) -> Router {
 async fn issue_fugo(
     State(issuer): State<Issuer>,
     caller: Identity,
-    body: Result<Json<IssueFugoRequest>, JsonRejection>,
+    body: Result<Body<IssueFugoRequest>, ApiError>,
 ) -> Result<Json<IssueFugoResponse>, ApiError> {
-    let Json(request) = body.map_err(|_| HubError::BadRequest)?;
+    let Body(request) = body?;
     let agency = AgencyCode::parse(&request.agency).map_err(HubError::BadAgency)?;
     authorize_issue(&caller, &agency).map_err(HubError::from)?;
     check_batch(request.numbers.len()).map_err(HubError::BatchTooLarge)?;

@@ -45,8 +45,8 @@ impl Application {
             store,
             registry,
             hub,
-            KeyedHasher::new(&config.number_hash_key()?),
-            Sealer::new(&config.seal_key()?),
+            KeyedHasher::new(&config.keys.number_hash),
+            Sealer::new(&config.keys.seal),
             &metrics,
         ));
         let router = crate::api::router(registrar.clone());

@@ -2,7 +2,6 @@
 //! peers it calls, and its keys. Loaded from TOML, then `RENKEI_INTERMEDIATE_*` environment
 //! variables override single settings.
 
-use std::fmt;
 use std::path::Path;
 
 use renkei_core::crypto::Key32;
@@ -23,63 +22,31 @@ pub struct IntermediateConfig {
     pub keys: IntermediateKeys,
 }
 
-/// Secrets, hex-encoded. `Debug` never shows them.
-#[derive(Clone, Serialize, Deserialize)]
+/// Secrets, written as 64 hexadecimal digits; `Debug` never shows them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IntermediateKeys {
     /// HMAC key of the person index (keyed hash of the 個人番号).
-    pub number_hash: String,
+    #[serde(with = "renkei_core::crypto::key_hex")]
+    pub number_hash: Key32,
     /// AES-256-GCM key sealing 個人番号 at rest.
-    pub seal: String,
-}
-
-impl fmt::Debug for IntermediateKeys {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("IntermediateKeys(****)")
-    }
+    #[serde(with = "renkei_core::crypto::key_hex")]
+    pub seal: Key32,
 }
 
 impl IntermediateKeys {
     pub fn generate() -> IntermediateKeys {
         IntermediateKeys {
-            number_hash: Key32::generate().to_hex(),
-            seal: Key32::generate().to_hex(),
+            number_hash: Key32::generate(),
+            seal: Key32::generate(),
         }
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{path}: 設定ファイルを読めません: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    /// Only the parser's message and the line: its full text quotes the line, which may hold a key.
-    #[error("{path}: {line}行目: 設定ファイルの形式が正しくありません: {message}")]
-    Parse {
-        path: String,
-        line: usize,
-        message: String,
-    },
-    #[error("鍵 {0} の形式が正しくありません（64桁の16進数）")]
-    Key(&'static str),
-}
+pub use renkei_wire::config::ConfigFileError as ConfigError;
 
 impl IntermediateConfig {
     pub fn load(path: &Path) -> Result<IntermediateConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        let mut config: IntermediateConfig =
-            toml::from_str(&text).map_err(|e| ConfigError::Parse {
-                path: path.display().to_string(),
-                line: e
-                    .span()
-                    .map(|s| text[..s.start].lines().count().max(1))
-                    .unwrap_or(0),
-                message: e.message().to_owned(),
-            })?;
+        let mut config: IntermediateConfig = renkei_wire::config::load_toml(path)?;
         config.apply_env();
         Ok(config)
     }
@@ -95,13 +62,5 @@ impl IntermediateConfig {
                 *field = value;
             }
         }
-    }
-
-    pub(crate) fn number_hash_key(&self) -> Result<Key32, ConfigError> {
-        Key32::from_hex(&self.keys.number_hash).map_err(|_| ConfigError::Key("number_hash"))
-    }
-
-    pub(crate) fn seal_key(&self) -> Result<Key32, ConfigError> {
-        Key32::from_hex(&self.keys.seal).map_err(|_| ConfigError::Key("seal"))
     }
 }

@@ -2,7 +2,6 @@
 //! checks the batch size and asks the store. Errors map to [`ApiError`] in one place
 //! ([`RegistryError`]), with a stable code and a Japanese message that never names a number.
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
@@ -12,7 +11,7 @@ use renkei_wire::msg::registry::{
     IdentityAnswer, IdentityQuery, ResidentCodeAnswer, ResidentCodeQuery, ResolveResidentCodes,
     VerifyIdentities,
 };
-use renkei_wire::{ApiError, Endpoint, Identity};
+use renkei_wire::{ApiError, Body, Endpoint, Identity};
 
 use crate::domain::{authorize, check_batch, Lookup, Refusal};
 use crate::store::Store;
@@ -24,12 +23,6 @@ pub enum RegistryError {
     Refused(#[from] Refusal),
     #[error("{0}")]
     BatchTooLarge(String),
-    /// The body is not the endpoint's JSON. serde's own text can quote a value, so only this
-    /// fixed message is returned.
-    #[error(
-        "要求の形式が正しくありません（個人番号は12桁の数字の文字列で、検査数字が正しいこと）"
-    )]
-    BadRequest,
     #[error("{0}")]
     Store(#[from] StoreError),
 }
@@ -40,9 +33,6 @@ impl From<RegistryError> for ApiError {
             RegistryError::Refused(r) => ApiError::forbidden(r.rule),
             RegistryError::BatchTooLarge(message) => {
                 ApiError::bad_request("batch_too_large", message)
-            }
-            e @ RegistryError::BadRequest => {
-                ApiError::bad_request("invalid_request", e.to_string())
             }
             RegistryError::Store(e) => {
                 tracing::error!(error = %e, "registry store failed");
@@ -106,10 +96,10 @@ pub fn router(store: Store, metrics: &Metrics) -> Router {
 async fn verify_identities(
     State(s): State<ApiState>,
     caller: Identity,
-    body: Result<Json<IdentityQuery>, JsonRejection>,
+    body: Result<Body<IdentityQuery>, ApiError>,
 ) -> Result<Json<IdentityAnswer>, ApiError> {
     authorize(caller.role, Lookup::Identities).map_err(RegistryError::from)?;
-    let Json(query) = body.map_err(|_| RegistryError::BadRequest)?;
+    let Body(query) = body?;
     check_batch(query.numbers.len()).map_err(RegistryError::BatchTooLarge)?;
     let residents = s
         .store
@@ -124,10 +114,10 @@ async fn verify_identities(
 async fn resolve_resident_codes(
     State(s): State<ApiState>,
     caller: Identity,
-    body: Result<Json<ResidentCodeQuery>, JsonRejection>,
+    body: Result<Body<ResidentCodeQuery>, ApiError>,
 ) -> Result<Json<ResidentCodeAnswer>, ApiError> {
     authorize(caller.role, Lookup::ResidentCodes).map_err(RegistryError::from)?;
-    let Json(query) = body.map_err(|_| RegistryError::BadRequest)?;
+    let Body(query) = body?;
     check_batch(query.numbers.len()).map_err(RegistryError::BatchTooLarge)?;
     let codes = s
         .store

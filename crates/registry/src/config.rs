@@ -1,7 +1,7 @@
 //! The registry's configuration: TOML file, then `RENKEI_REGISTRY_*` environment overrides.
 //! Keys are written as 64 hexadecimal digits and never shown by `Debug`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use renkei_core::crypto::Key32;
 use renkei_wire::tls::TlsFiles;
@@ -21,46 +21,20 @@ pub struct RegistryConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegistryKeys {
     /// HMAC key turning a 個人番号 into its look-up key.
-    #[serde(with = "key_hex")]
+    #[serde(with = "renkei_core::crypto::key_hex")]
     pub number_hash: Key32,
     /// AES-256-GCM key of the sealed copy of each 個人番号.
-    #[serde(with = "key_hex")]
+    #[serde(with = "renkei_core::crypto::key_hex")]
     pub seal: Key32,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{path}: 設定ファイルを読めません: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    /// The TOML error's own text quotes the offending line, which may hold a key; only its
-    /// message and line are kept.
-    #[error("{path}: {line}行目: 設定が正しくありません: {message}")]
-    Parse {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
-}
+pub use renkei_wire::config::ConfigFileError as ConfigError;
 
 impl RegistryConfig {
     /// Reads the TOML file at `path`, then applies `RENKEI_REGISTRY_LISTEN` and
     /// `RENKEI_REGISTRY_STORE` from the environment.
     pub fn load(path: &Path) -> Result<RegistryConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let mut config: RegistryConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.to_owned(),
-            line: e
-                .span()
-                .map(|s| text[..s.start].lines().count().max(1))
-                .unwrap_or(0),
-            message: e.message().to_owned(),
-        })?;
+        let mut config: RegistryConfig = renkei_wire::config::load_toml(path)?;
         config.apply_env(|name| std::env::var(name).ok());
         Ok(config)
     }
@@ -81,21 +55,6 @@ impl RegistryConfig {
             number_hash: Key32::generate(),
             seal: Key32::generate(),
         }
-    }
-}
-
-/// Serde for a [`Key32`] as 64 hexadecimal digits.
-pub(crate) mod key_hex {
-    use renkei_core::crypto::Key32;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(key: &Key32, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&key.to_hex())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Key32, D::Error> {
-        let text = String::deserialize(d)?;
-        Key32::from_hex(&text).map_err(serde::de::Error::custom)
     }
 }
 

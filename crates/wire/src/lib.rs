@@ -7,6 +7,7 @@
 //! same way ([`server`]).
 
 pub mod client;
+pub mod config;
 pub mod endpoint;
 pub mod files;
 pub mod identity;

@@ -134,3 +134,19 @@ mod tests {
         );
     }
 }
+
+/// Serde for a [`Key32`] as 64 hexadecimal digits (`#[serde(with = "key_hex")]`), as keys are
+/// written in configuration files. A malformed key is refused without quoting it.
+pub mod key_hex {
+    use super::Key32;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(key: &Key32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&key.to_hex())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Key32, D::Error> {
+        let text = String::deserialize(d)?;
+        Key32::from_hex(&text).map_err(serde::de::Error::custom)
+    }
+}
