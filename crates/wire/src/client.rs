@@ -77,14 +77,14 @@ impl Client {
 
     /// Sends `req` to `E::PATH` and decodes the typed response or the peer's [`ApiError`].
     pub async fn call<E: Endpoint>(&self, req: &E::Request) -> Result<E::Response, CallError> {
-        let body = serde_json::to_vec(req).map_err(|e| CallError::Decode(e.to_string()))?;
+        let body = serde_json::to_vec(req).map_err(|e| decode_error(&e))?;
         let request = http::Request::post(format!("{}{}", self.base, E::PATH))
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| CallError::Transport(e.to_string()))?;
         let (status, bytes) = self.send(request).await?;
         if status.is_success() {
-            serde_json::from_slice(&bytes).map_err(|e| CallError::Decode(e.to_string()))
+            serde_json::from_slice(&bytes).map_err(|e| decode_error(&e))
         } else {
             Err(CallError::Api(api_error(status, &bytes)))
         }
@@ -126,6 +126,16 @@ impl Client {
             .await
             .map_err(|_| CallError::Timeout(self.timeout))?
     }
+}
+
+/// serde's message can quote a value from the body (a number, a name); keep only where.
+fn decode_error(e: &serde_json::Error) -> CallError {
+    CallError::Decode(format!(
+        "{:?} at line {} column {}",
+        e.classify(),
+        e.line(),
+        e.column()
+    ))
 }
 
 fn api_error(status: http::StatusCode, bytes: &[u8]) -> ApiError {
