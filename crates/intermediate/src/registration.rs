@@ -181,14 +181,8 @@ impl Registrar {
             .rows
             .iter()
             .map(|raw| {
-                parse_row(&header, raw).map_err(|hold| {
-                    let insured = raw
-                        .fields
-                        .get(header_index_insured(&job.header))
-                        .cloned()
-                        .unwrap_or_default();
-                    (raw.line, insured, hold)
-                })
+                parse_row(&header, raw)
+                    .map_err(|hold| (raw.line, header.insured_number_of(raw).to_owned(), hold))
             })
             .collect();
         let parse_ms = started.elapsed().as_millis();
@@ -357,13 +351,6 @@ impl Registrar {
         tracing::info!(tenant = %tenant.code, job = %short(&req.job_id), rows = status.rows_done, registered = status.registered, held = status.held, "registration job finished");
         Ok(status)
     }
-}
-
-fn header_index_insured(header: &[String]) -> usize {
-    header
-        .iter()
-        .position(|h| renkei_core::text::trim_ja(&renkei_core::text::nfkc(h)) == "被保険者番号")
-        .unwrap_or(2)
 }
 
 /// A peer that cannot be reached is unavailable (retryable); one that refuses is a

@@ -69,6 +69,11 @@ fn full_registration(store: &[&str]) {
     let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
     assert!(run.status.success(), "register failed: {stderr}");
     assert!(stderr.contains("完了: 3,000 行"), "{stderr}");
+    // Progress: not a terminal here, so one line per 10% up to 100%.
+    assert!(
+        stderr.contains("登録中") && stderr.contains("3,000 / 3,000 行 (100%)"),
+        "{stderr}"
+    );
 
     let rows = read_result(&out);
     assert_eq!(rows.len(), 3000, "one result row per input row");

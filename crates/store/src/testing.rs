@@ -85,32 +85,35 @@ pub fn test_postgres() -> Option<String> {
     Some(url)
 }
 
+/// A schema name no other test (in this process or another) uses: `<kind>_<name>_<pid>_<n>_<ns>`.
+fn unique_name(kind: &str, name: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let clean: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(16)
+        .collect();
+    format!(
+        "{kind}_{}_{}_{n}_{nanos}",
+        clean.to_ascii_lowercase(),
+        std::process::id()
+    )
+}
+
 /// A fresh SQLite file and, unless skipped, a fresh PostgreSQL schema named after `name`.
 pub fn engines(name: &str) -> Vec<TestStore> {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut stores = vec![TestStore {
         url: StoreUrl::Sqlite(dir.path().join(format!("{name}.db"))),
         _dir: Some(dir),
     }];
     if let Some(conn) = test_postgres() {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let clean: String = name
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .take(20)
-            .collect();
-        let schema = format!(
-            "t_{}_{}_{}_{}",
-            clean.to_ascii_lowercase(),
-            std::process::id(),
-            n,
-            nanos
-        );
+        let schema = unique_name("t", name);
         stores.push(TestStore {
             url: StoreUrl::Postgres { conn, schema },
             _dir: None,
@@ -130,19 +133,8 @@ pub struct PostgresPrefix {
 impl PostgresPrefix {
     /// `None` only where [`test_postgres`] allows skipping.
     pub fn new(name: &str) -> Option<PostgresPrefix> {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
         let conn = test_postgres()?;
-        let clean: String = name
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .take(16)
-            .collect();
-        let prefix = format!(
-            "e_{}_{}_{}_",
-            clean.to_ascii_lowercase(),
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
+        let prefix = format!("{}_", unique_name("e", name));
         let sep = if conn.contains('?') { '&' } else { '?' };
         Some(PostgresPrefix {
             url: format!("{conn}{sep}schema_prefix={prefix}"),

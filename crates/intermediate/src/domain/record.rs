@@ -61,6 +61,14 @@ pub enum HeaderError {
 }
 
 impl Header {
+    /// The row's 被保険者番号 as written (for a held row's result line), whatever else is wrong.
+    pub fn insured_number_of<'a>(&self, raw: &'a RawRow) -> &'a str {
+        raw.fields
+            .get(self.index[2])
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
     pub fn parse(fields: &[String]) -> Result<Header, HeaderError> {
         let names: Vec<String> = fields
             .iter()
@@ -284,6 +292,8 @@ mod tests {
     fn wrong_column_count_is_held() {
         let hold = parse_row(&header(), &row(&GOOD[..9])).unwrap_err();
         assert_eq!(hold.code, code::COLUMN_COUNT);
+        assert_eq!(header().insured_number_of(&row(&GOOD[..9])), "13000001");
+        assert_eq!(header().insured_number_of(&row(&GOOD[..1])), "");
     }
 }
 

@@ -71,41 +71,21 @@ pub(super) fn write_plan(
     plan: &crate::domain::plan::Plan,
 ) -> Result<(), StoreError> {
     let updated_at = now();
-    // Updates first: one may free a 被保険者番号 that an insert then takes.
-    let mut update = tx.prepare_cached(
-        "UPDATE subscribers SET number_sealed = ?3, fugo = ?4, insurer_number = ?5, insured_number = ?6, name = ?7,
-         kana = ?8, birth = ?9, sex = ?10, address = ?11, acquired = ?12, lost = ?13, verified = ?14, source_job = ?15,
-         source_line = ?16, version = ?17, updated_at = ?18 WHERE tenant = ?1 AND branch = ?2",
-    )?;
-    for s in &plan.updates {
-        update.execute(params![
-            tenant,
-            s.branch,
-            s.number_sealed,
-            s.fugo,
-            s.insurer_number,
-            s.insured_number,
-            s.name,
-            s.kana,
-            iso(s.birth),
-            s.sex.code(),
-            s.address,
-            iso(s.acquired),
-            s.lost.map(iso),
-            s.verified,
-            s.source_job,
-            s.source_line,
-            s.version,
-            updated_at
-        ])?;
-    }
-    let mut insert = tx.prepare_cached(
+    // One upsert for changed and new subscribers, updates first: one may free a 被保険者番号
+    // that an insert then takes. The person key never changes on update.
+    let mut upsert = tx.prepare_cached(
         "INSERT INTO subscribers (tenant, branch, person_key, number_sealed, fugo, insurer_number, insured_number,
          name, kana, birth, sex, address, acquired, lost, verified, source_job, source_line, version, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+         ON CONFLICT (tenant, branch) DO UPDATE SET number_sealed = excluded.number_sealed, fugo = excluded.fugo,
+         insurer_number = excluded.insurer_number, insured_number = excluded.insured_number, name = excluded.name,
+         kana = excluded.kana, birth = excluded.birth, sex = excluded.sex, address = excluded.address,
+         acquired = excluded.acquired, lost = excluded.lost, verified = excluded.verified,
+         source_job = excluded.source_job, source_line = excluded.source_line, version = excluded.version,
+         updated_at = excluded.updated_at",
     )?;
-    for s in &plan.inserts {
-        insert.execute(params![
+    for s in plan.updates.iter().chain(&plan.inserts) {
+        upsert.execute(params![
             tenant,
             s.branch,
             s.person_key.as_slice(),
