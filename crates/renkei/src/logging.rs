@@ -1,5 +1,8 @@
 //! Logs go to stderr, filtered by `RENKEI_LOG` (or `RUST_LOG`), `info` by default. Nothing in
 //! renkei logs a 個人番号: identifiers that are personal have redacting `Debug`/`Display`.
+//! Colours only when stderr is a terminal, so log files and journald get plain text.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -12,5 +15,6 @@ pub fn init() {
         .with_env_filter(EnvFilter::new(filter))
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }

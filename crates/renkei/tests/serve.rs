@@ -94,4 +94,11 @@ fn pki_issues_certificates_and_serve_runs_a_system_until_sigterm() {
         "serve must exit cleanly on SIGTERM: {}",
         std::fs::read_to_string(&log).unwrap()
     );
+    // A log written to a file is plain text: no terminal colour codes.
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert!(written.contains("shutting down"), "{written}");
+    assert!(
+        !written.contains('\u{1b}'),
+        "ANSI escapes in a log file: {written}"
+    );
 }
