@@ -28,6 +28,12 @@ pub enum PkiError {
     },
     #[error("機関コードに使えない文字が含まれています: {0}")]
     BadCode(String),
+    #[error("{path}: 既存の証明書は {existing} のものです（{requested} ではありません）。別の機関コードを使うか、古い証明書と鍵を退避してから発行し直してください")]
+    Mismatch {
+        path: PathBuf,
+        existing: String,
+        requested: String,
+    },
 }
 
 const CA_NAME: &str = "renkei マイナンバーネットワーク CA";
@@ -69,7 +75,9 @@ impl Pki {
         }
     }
 
-    /// Issues a certificate for `who` unless one exists already; returns its files.
+    /// Issues a certificate for `who` unless one exists already; returns its files. An existing
+    /// certificate is kept only if it names the same institution (code, role and name): a
+    /// different one under the same code is refused rather than silently reused.
     pub fn issue(&self, who: &Identity) -> Result<TlsFiles, PkiError> {
         if who.code.is_empty()
             || !who
@@ -81,7 +89,16 @@ impl Pki {
         }
         let files = self.files(&who.code);
         if files.cert.exists() && files.key.exists() {
-            return Ok(files);
+            let existing = existing_identity(&files.cert)?;
+            if existing.as_ref() == Some(who) {
+                return Ok(files);
+            }
+            return Err(PkiError::Mismatch {
+                path: files.cert.clone(),
+                existing: existing
+                    .map_or_else(|| "読み取れない証明書".to_owned(), |i| describe(&i)),
+                requested: describe(who),
+            });
         }
         let ca_key_pem = read(&self.dir.join("ca.key"))?;
         let ca_key = KeyPair::from_pem(&ca_key_pem)?;
@@ -129,6 +146,21 @@ fn ca_params() -> CertificateParams {
     params.not_before = now - Duration::days(1);
     params.not_after = now + Duration::days(3650);
     params
+}
+
+/// The institution an existing certificate file names, if it can be read as one.
+fn existing_identity(path: &Path) -> Result<Option<Identity>, PkiError> {
+    use rustls_pki_types::pem::PemObject;
+    let pem = read(path)?;
+    Ok(
+        rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes())
+            .ok()
+            .and_then(|der| Identity::from_der(&der)),
+    )
+}
+
+fn describe(who: &Identity) -> String {
+    format!("{} / {} / {}", who.code, who.role.as_str(), who.name)
 }
 
 fn read(path: &Path) -> Result<String, PkiError> {
