@@ -29,6 +29,11 @@ pub const MAX_NAME_CHARS: usize = 100;
 /// Unicode NFKC normalization: full-width Latin and digits become ASCII, half-width katakana
 /// becomes full-width (with ﾞ and ﾟ combined into the voiced letter), U+3000 becomes a space.
 pub fn nfkc(s: &str) -> String {
+    // Most names and addresses arrive already normalized; the quick check is a table look-up
+    // per character, far cheaper than decomposing and recomposing.
+    if unicode_normalization::is_nfkc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        return s.to_owned();
+    }
     s.nfkc().collect()
 }
 
