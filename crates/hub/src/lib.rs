@@ -32,6 +32,8 @@ pub mod client;
 pub mod config;
 pub mod domain;
 pub mod issue;
+pub mod permission;
+pub mod record_log;
 pub mod store;
 
 pub use app::{Application, StartError};
