@@ -1,5 +1,5 @@
-//! The table of permitted inquiries (情報照会の許可表), modelled on 番号法 別表第二: who (照会者の
-//!種別) may ask whom (提供者の種別) for which 特定個人情報, for which 事務. The table is data,
+//! The table of permitted inquiries (情報照会の許可表), modelled on 番号法 別表第二: who
+//! (照会者の種別) may ask whom (提供者の種別) for which 特定個人情報, for which 事務. The table is data,
 //! not code: `data/permissions.toml`, embedded at build time and also loadable from a file.
 //! The format and the refusal codes are in docs/formats.md ("Permission table").
 

@@ -206,3 +206,21 @@ fn syntax_errors_unknown_fields_and_empty_tables_are_refused() {
     );
     assert_eq!(PermissionTable::parse("").unwrap_err(), TableError::Empty);
 }
+
+#[test]
+fn docs_list_every_shipped_rule() {
+    let docs = include_str!("../../../docs/formats.md");
+    for r in PermissionTable::builtin().rules() {
+        let row = format!(
+            "| {} | {} | {} {} | {} | {} {} |",
+            r.id,
+            r.asker.as_str(),
+            r.task,
+            r.task_name,
+            r.provider.as_str(),
+            r.info,
+            r.info_name
+        );
+        assert!(docs.contains(&row), "docs/formats.md lacks {row}");
+    }
+}
