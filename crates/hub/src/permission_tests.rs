@@ -224,3 +224,28 @@ fn docs_list_every_shipped_rule() {
         assert!(docs.contains(&row), "docs/formats.md lacks {row}");
     }
 }
+
+proptest::proptest! {
+    /// `authorize` permits exactly the listed combinations, for codes in and out of the table.
+    #[test]
+    fn authorize_permits_exactly_the_rows(
+        asker in 0usize..3, provider in 0usize..3, task in 0usize..9, info in 0usize..6,
+    ) {
+        let kinds = [Koiki, Municipality, Insurer];
+        let tasks = ["K01", "K02", "K03", "M01", "M02", "M03", "M04", "X01", ""];
+        let infos = ["J01", "J02", "J03", "J04", "J99", "k01"];
+        let t = PermissionTable::builtin();
+        let (asker, provider, task, info) = (kinds[asker], kinds[provider], tasks[task], infos[info]);
+        let listed = t.rules().iter().find(|r| {
+            r.asker == asker && r.task == task && r.provider == provider && r.info == info
+        });
+        match t.authorize(asker, task, provider, info) {
+            Ok(rule) => proptest::prop_assert_eq!(Some(rule), listed),
+            Err(refusal) => {
+                proptest::prop_assert!(listed.is_none(), "{}", refusal);
+                let suffix = format!("（拒否: {}）", refusal.code());
+                proptest::prop_assert!(refusal.to_string().ends_with(&suffix), "{}", refusal);
+            }
+        }
+    }
+}

@@ -277,7 +277,18 @@ pub fn verify_with(
     mut senders: impl FnMut(&Entry) -> Result<(), String>,
 ) -> Result<Summary, VerifyError> {
     let hub = UnparsedPublicKey::new(&ED25519, hub_public_key);
-    let present: std::collections::HashSet<u64> = entries.iter().map(|e| e.seq).collect();
+    // Which of 1..=len are somewhere in the log, to tell a reordered entry from a deleted one
+    // (a bit per entry: a 100-million-entry log needs 12.5 MB beside its entries).
+    let len = entries.len() as u64;
+    let mut present = vec![0u64; entries.len().div_ceil(64)];
+    for seq in entries
+        .iter()
+        .map(|e| e.seq)
+        .filter(|s| (1..=len).contains(s))
+    {
+        present[((seq - 1) / 64) as usize] |= 1 << ((seq - 1) % 64);
+    }
+    let is_present = |seq: u64| present[((seq - 1) / 64) as usize] & (1 << ((seq - 1) % 64)) != 0;
     let mut prev = [0u8; 32];
     let mut cps = checkpoints.iter().peekable();
     let mut signed_through = 0u64;
@@ -286,7 +297,7 @@ pub fn verify_with(
         if e.seq != seq {
             return Err(if e.seq < seq {
                 VerifyError::Inserted { seq, found: e.seq }
-            } else if present.contains(&seq) {
+            } else if is_present(seq) {
                 VerifyError::OutOfOrder { seq, found: e.seq }
             } else {
                 VerifyError::Missing { seq }
@@ -313,7 +324,7 @@ pub fn verify_with(
             signed_through = seq;
         }
     }
-    let last = entries.len() as u64;
+    let last = len;
     if cps.next().is_some() {
         // A checkpoint vouches for entries that are not there: the log was cut short.
         return Err(VerifyError::Missing { seq: last + 1 });
