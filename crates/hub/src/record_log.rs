@@ -13,8 +13,9 @@
 //! entry hash = SHA-256("renkei/情報提供等記録/v1\0" ‖ previous hash (32 zero bytes for the
 //!              first) ‖ seq u64 ‖ time i64 (Unix microseconds) ‖ str asker ‖ str provider ‖
 //!              str task ‖ str info ‖ u8 outcome (0 data, 1 no_record, 2 refused, 3
-//!              unavailable) ‖ [str refusal code, if refused] ‖ str request_id ‖ person 32 bytes
-//!              ‖ bytes request_signature ‖ bytes answer_signature)
+//!              unavailable) ‖ [str refusal code, if refused] ‖ u8 disclosable (0 or 1) ‖
+//!              str request_id ‖ person 32 bytes ‖ bytes request_signature ‖
+//!              bytes answer_signature)
 //! checkpoint = Ed25519 over ("renkei/checkpoint/v1\0" ‖ seq u64 ‖ entry hash 32 bytes ‖ time i64)
 //! ```
 //!
@@ -40,6 +41,12 @@ pub enum Outcome {
     Unavailable,
 }
 
+impl From<&crate::permission::Refusal> for Outcome {
+    fn from(r: &crate::permission::Refusal) -> Outcome {
+        Outcome::Refused(r.code().to_owned())
+    }
+}
+
 /// What the caller knows of an exchange; the log adds sequence number, time and hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exchange {
@@ -50,6 +57,9 @@ pub struct Exchange {
     pub task: String,
     pub info: String,
     pub outcome: Outcome,
+    /// Whether the person may be shown this record (番号法: an exchange can be withheld from
+    /// the person, e.g. while an investigation runs).
+    pub disclosable: bool,
     /// The asker's request id: one exchange is recorded once however often it is re-sent.
     pub request_id: String,
     /// The hub's pseudonymous key of the person: only the hub can link it to a 符号.
@@ -99,6 +109,7 @@ pub fn entry_hash(prev: &[u8; 32], seq: u64, time_micros: i64, x: &Exchange) -> 
         }
         Outcome::Unavailable => c.update(&[3]),
     }
+    c.update(&[u8::from(x.disclosable)]);
     put(&mut c, x.request_id.as_bytes());
     c.update(&x.person);
     put(&mut c, &x.request_signature);

@@ -22,6 +22,7 @@ fn exchange(i: u64) -> Exchange {
             2 => Outcome::Refused("provider_not_holder".into()),
             _ => Outcome::Unavailable,
         },
+        disclosable: i % 5 != 4,
         request_id: format!("req-{i}"),
         person: [i as u8; 32],
         request_signature: vec![1, 2, i as u8],
@@ -70,11 +71,12 @@ fn alter(e: &mut Entry, field: usize) {
         8 => x.request_signature.push(0),
         9 => x.answer_signature = vec![7; 64],
         10 => e.hash[0] ^= 0x80,
+        11 => x.disclosable = !x.disclosable,
         _ => e.seq += 1000,
     }
 }
 
-const FIELDS: usize = 12;
+const FIELDS: usize = 13;
 
 #[test]
 fn a_clean_log_verifies() {
@@ -133,7 +135,7 @@ fn the_encoding_is_the_documented_one() {
     let h = entry_hash(&[0; 32], 1, 1_764_000_000_000_000, &exchange(2));
     assert_eq!(
         hex(&h),
-        "27886d44d01953a60a409e51e00acae75885fd065e90f2df1ea2817ed6367880"
+        "40922885d5d91f2a4c0a6b79e221c80f93290c6339a104b1e80835a2e1dccdda"
     );
     let mut other = exchange(2);
     other.asker = "koiki-0".into();
@@ -268,4 +270,21 @@ proptest! {
         let err = verify(&entries, &cps, &public).unwrap_err();
         prop_assert_eq!(err, VerifyError::BadCheckpointSignature { from, to: cps[c].seq });
     }
+}
+
+#[test]
+fn a_refusal_is_recorded_by_its_stable_code() {
+    let t = crate::permission::PermissionTable::builtin();
+    let refusal = t
+        .authorize(
+            crate::permission::InstitutionKind::Municipality,
+            "K01",
+            crate::permission::InstitutionKind::Municipality,
+            "J01",
+        )
+        .unwrap_err();
+    assert_eq!(
+        Outcome::from(&refusal),
+        Outcome::Refused("task_not_for_asker".into())
+    );
 }
