@@ -213,6 +213,14 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
+    fn clean_logs_verify(n in 0u64..60, every in 1u64..12) {
+        let (entries, cps, public) = log(n, every);
+        let s = verify(&entries, &cps, &public).unwrap();
+        prop_assert_eq!((s.entries, s.signed_through, s.unsigned_tail), (n, n, 0));
+        prop_assert_eq!(s.checkpoints as u64, n.div_ceil(every));
+    }
+
+    #[test]
     fn altering_any_field_of_one_entry_names_it(
         n in 1u64..40, every in 1u64..8, pick in any::<prop::sample::Index>(), field in 0..FIELDS,
     ) {
