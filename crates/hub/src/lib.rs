@@ -25,6 +25,8 @@
 //!
 //! Rooms: [`domain`] (rules and derivation, no I/O), [`store`] (SQLite and PostgreSQL),
 //! [`issue`] (the issuing flow), [`api`] (handlers), [`client`], [`config`], [`app`].
+//! For 情報照会 (workflow 2), two rooms without I/O so far: [`permission`] (the table of
+//! permitted inquiries, 別表第二) and [`record_log`] (the tamper-evident 情報提供等記録).
 
 pub mod api;
 pub mod app;
@@ -32,6 +34,8 @@ pub mod client;
 pub mod config;
 pub mod domain;
 pub mod issue;
+pub mod permission;
+pub mod record_log;
 pub mod store;
 
 pub use app::{Application, StartError};
