@@ -3,8 +3,24 @@
 //! hiragana/katakana, spaces — never cause a false mismatch, while the stored text keeps what
 //! the user wrote.
 
+mod address;
+mod basic4;
+mod itaiji;
+mod keys;
+mod matching;
 mod names;
 
+pub use address::address_key;
+pub use basic4::{
+    score_candidate, Basic4, CandidateScore, QueryError, WEIGHT_ADDRESS, WEIGHT_KANA, WEIGHT_NAME,
+    WEIGHT_SEX,
+};
+pub use itaiji::{fold_itaiji, groups as itaiji_groups};
+pub use keys::{kana_key, name_key};
+pub use matching::{
+    compare_address, compare_kana, compare_keys, compare_name, edit_distance, similarity,
+    MatchLevel, PARTIAL_THRESHOLD,
+};
 pub use names::{KanaName, PersonName};
 
 use unicode_normalization::UnicodeNormalization;
