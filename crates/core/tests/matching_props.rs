@@ -154,7 +154,8 @@ proptest! {
     fn a_reading_in_any_script_has_one_key((full, hira, half) in kana_name()) {
         prop_assert_eq!(kana_key(&hira), kana_key(&full));
         prop_assert_eq!(kana_key(&half), kana_key(&full));
-        prop_assert!(compare_kana(&hira, &half).is_match());
+        // A reading of long vowel marks alone has an empty key and matches nothing.
+        prop_assert_eq!(compare_kana(&hira, &half).is_match(), !kana_key(&full).is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! [`normalize_name`] and [`normalize_kana`], whose behaviour does not change.
 
 use super::itaiji::fold_char;
-use super::{normalize_kana, normalize_name};
+use super::{nfkc, normalize_kana, normalize_name};
 
 /// The matching key of a 氏名: [`normalize_name`] (NFKC, width, spaces removed), old and
 /// variant kanji folded through the 異体字 table (髙→高, 﨑→崎, 齋→斎 …), and the iteration
@@ -38,9 +38,23 @@ pub fn name_key(s: &str) -> String {
 ///
 /// `kana_key("ｼﾞｮｰｼﾞ") == kana_key("じよじ")`; both are `"ジヨジ"`.
 pub fn kana_key(s: &str) -> String {
-    let mut out = String::new();
+    let mut key = fold_kana_string(&normalize_kana(s));
+    // Folding can free a voiced mark to compose with the new letter (ヮ + ゛ → ワ + ゛ → ヷ);
+    // compose and fold again until nothing changes (at most a few rounds).
+    loop {
+        let composed = nfkc(&key);
+        if composed == key {
+            return key;
+        }
+        key = fold_kana_string(&composed);
+    }
+}
+
+/// One pass of [`kana_key`]'s folding over katakana.
+fn fold_kana_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
     let mut previous: Option<char> = None;
-    for c in normalize_kana(s).chars() {
+    for c in s.chars() {
         let folded = match c {
             'ー' | '・' => continue,
             'ヽ' => match previous {
