@@ -81,7 +81,7 @@ fn kanji_number(n: u32, positional: bool) -> String {
             out.push(mark);
         }
     }
-    if n % 10 > 0 || n == 0 {
+    if !n.is_multiple_of(10) || n == 0 {
         out.push(DIGITS[(n % 10) as usize]);
     }
     out

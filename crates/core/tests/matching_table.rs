@@ -257,7 +257,7 @@ fn the_score_says_how_each_item_matched() {
     assert_eq!(near.score, 805);
 
     let mut ranked = [exact, normalized, other_address, near];
-    ranked.sort_by(|a, b| b.score.cmp(&a.score));
+    ranked.sort_by_key(|s| std::cmp::Reverse(s.score));
     // A near miss on the reading still ranks above the same name at another address.
     assert_eq!(ranked.map(|s| s.score), [1000, 955, 805, 680]);
 }

@@ -167,6 +167,6 @@ pub fn score_candidate(query: &Basic4, record: &Basic4) -> Option<CandidateScore
         kana,
         sex,
         address,
-        score: if weights == 0 { 0 } else { points / weights },
+        score: points.checked_div(weights).unwrap_or(0),
     })
 }
