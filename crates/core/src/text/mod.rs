@@ -2,6 +2,11 @@
 //! with the 本人確認情報 held by J-LIS, so that notation differences — full/half width,
 //! hiragana/katakana, spaces — never cause a false mismatch, while the stored text keeps what
 //! the user wrote.
+//!
+//! Matching (docs/matching.md) builds on it: [`name_key`], [`kana_key`] and [`address_key`]
+//! fold 異体字, small kana, long vowels and address forms; [`compare_name`],
+//! [`compare_kana`] and [`compare_address`] give a [`MatchLevel`]; [`score_candidate`] scores
+//! a resident against a search by 基本4情報.
 
 mod address;
 mod basic4;
