@@ -180,10 +180,22 @@ proptest! {
     }
 
     #[test]
-    fn address_key_never_panics_nor_doubles_hyphens(s in any::<String>()) {
+    fn address_key_keeps_hyphens_only_between_digits(s in any::<String>()) {
+        let key: Vec<char> = address_key(&s).chars().collect();
+        for (i, &c) in key.iter().enumerate() {
+            if c == '-' {
+                prop_assert!(i > 0 && key[i - 1].is_ascii_digit(), "{:?}", key);
+                prop_assert!(key.get(i + 1).is_some_and(char::is_ascii_digit), "{:?}", key);
+            }
+        }
+    }
+
+    #[test]
+    fn address_key_is_idempotent_on_address_soup(s in "[一二三十百〇0-9丁目番地号の字大ー‐－ 　都東京区ヶが関ビル]{0,20}") {
         let key = address_key(&s);
         prop_assert!(!key.contains("--"));
-        prop_assert!(!key.ends_with('-'));
+        prop_assert!(!key.chars().any(char::is_whitespace));
+        prop_assert_eq!(address_key(&key), key);
     }
 
     #[test]

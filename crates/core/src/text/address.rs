@@ -82,16 +82,33 @@ fn is_kanji_numeral(c: char) -> bool {
 /// 1. NFKC (full-width digits and letters become ASCII), all whitespace removed, old and
 ///    variant kanji folded through the 異体字 table;
 /// 2. a leading prefecture name removed, so an address with and without 東京都 matches;
-/// 3. hyphen look-alikes (‐ ‑ ‒ – — ― − ─ －, and ー/ｰ after a numeral) become `-`;
+/// 3. hyphen look-alikes (‐ ‑ ‒ – — ― − ─ －, and ー/ｰ after a numeral or a numeral's
+///    丁目/番地/番/号) become `-`;
 /// 4. 大字 and 字 removed; ケ, ヶ, ヵ, が and ガ between two kanji become ヶ (霞が関 = 霞ヶ関);
 /// 5. kanji numerals that are a block or house number — followed by 丁目, 番, 号, `-`, の and
 ///    a number, or ending the address, or after `-` — become Arabic (三十二 → 32, 二〇 → 20);
 /// 6. after a number, 丁目, 番地, 番 and 号 become `-`, and の between numbers becomes `-`;
-/// 7. runs of `-` collapse to one, and a trailing `-` is dropped.
+/// 7. runs of `-` collapse to one, and a `-` is kept only between two digits;
+/// 8. the steps are repeated until the key no longer changes (odd input only).
 ///
 /// `"東京都千代田区霞が関一丁目二番三号"`, `"千代田区霞ヶ関１－２－３"` and
 /// `"千代田区 霞が関 1丁目2番地3"` all give `"千代田区霞ヶ関1-2-3"`.
 pub fn address_key(s: &str) -> String {
+    let mut key = address_key_once(s);
+    // Dropping a hyphen or a marker can make a neighbour rule apply (十が‐地); repeat until
+    // the key is stable. Real addresses settle in one round; the bound is for odd input.
+    for _ in 0..4 {
+        let again = address_key_once(&key);
+        if again == key {
+            break;
+        }
+        key = again;
+    }
+    key
+}
+
+/// One round of [`address_key`]'s steps.
+fn address_key_once(s: &str) -> String {
     let compact: String = nfkc(s)
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -113,9 +130,7 @@ fn fold_punctuation(s: &str) -> Vec<char> {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        let after_numeral = out
-            .last()
-            .is_some_and(|&p| p.is_ascii_digit() || is_kanji_numeral(p));
+        let after_numeral = ends_with_number(&out);
         match c {
             '大' if chars.get(i + 1) == Some(&'字') => i += 1,
             '字' => {}
@@ -132,6 +147,18 @@ fn fold_punctuation(s: &str) -> Vec<char> {
         i += 1;
     }
     out
+}
+
+/// Whether `out` ends with a numeral, possibly followed by any of 丁目, 番地, 番, 号 and `-`
+/// (so that ー in `1ー2`, `1ーー2` and `1丁目ー2` is a hyphen).
+fn ends_with_number(out: &[char]) -> bool {
+    const MARKERS: [&[char]; 5] = [&['丁', '目'], &['番', '地'], &['番'], &['号'], &['-']];
+    let mut rest = out;
+    while let Some(shorter) = MARKERS.iter().find_map(|m| rest.strip_suffix(*m)) {
+        rest = shorter;
+    }
+    rest.last()
+        .is_some_and(|&p| p.is_ascii_digit() || is_kanji_numeral(p))
 }
 
 /// CJK unified ideographs (and extension A) that are not numerals.
@@ -205,21 +232,21 @@ fn kanji_value(run: &[char]) -> Option<u64> {
     }
 }
 
-/// Steps 6 and 7: 丁目/番地/番/号/の after a number become `-`; runs of `-` collapse.
+/// Steps 6 and 7: 丁目/番地/番/号/の after a number become `-`; runs of `-` collapse, and
+/// only those between digits stay.
 fn canonical_markers(chars: &[char]) -> String {
     let mut out = String::with_capacity(chars.len() * 3);
+    // After a number, or a marker that followed one (1番地の2: の still follows a number).
+    let mut after_number = false;
     let mut i = 0;
     while i < chars.len() {
-        let after_number = out.ends_with(|p: char| p.is_ascii_digit());
         let rest = &chars[i..];
         let (hyphen, width) = match rest {
             ['丁', '目', ..] | ['番', '地', ..] if after_number => (true, 2),
             ['番', ..] if after_number => (true, 1),
             ['号', next, ..] if after_number && *next != '室' => (true, 1),
             ['号'] if after_number => (true, 1),
-            ['の', next, ..] if (after_number || out.ends_with('-')) && next.is_ascii_digit() => {
-                (true, 1)
-            }
+            ['の', next, ..] if after_number && next.is_ascii_digit() => (true, 1),
             ['-', ..] => (true, 1),
             _ => (false, 1),
         };
@@ -229,13 +256,28 @@ fn canonical_markers(chars: &[char]) -> String {
             }
         } else {
             out.push(rest[0]);
+            after_number = rest[0].is_ascii_digit();
         }
         i += width;
     }
-    while out.ends_with('-') {
-        out.pop();
-    }
-    out
+    keep_hyphens_between_digits(&out)
+}
+
+/// Drops every `-` that is not between two digits (a trailing one, or one before a building
+/// or town name), so `1-2-3ビル` and `1丁目2番3号ビル` agree.
+fn keep_hyphens_between_digits(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .filter(|&(i, &c)| {
+            c != '-'
+                || (i > 0
+                    && chars[i - 1].is_ascii_digit()
+                    && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        })
+        .map(|(_, &c)| c)
+        .collect()
 }
 
 #[cfg(test)]
@@ -261,5 +303,19 @@ mod tests {
         assert_eq!(address_key("三鷹市下連雀"), "三鷹市下連雀");
         assert_eq!(address_key("千代田区九段北一丁目"), "千代田区九段北1");
         assert_eq!(address_key("中央区八丁堀三丁目"), "中央区八丁堀3");
+    }
+
+    #[test]
+    fn long_vowel_marks_after_numbers_and_markers_are_hyphens() {
+        assert_eq!(address_key("栄3ー2ー1"), "栄3-2-1");
+        assert_eq!(address_key("栄三丁目ー二ー一"), "栄3-2-1");
+        assert_eq!(address_key("栄3ーー2"), "栄3-2");
+        assert_eq!(address_key("コーポ栄"), "コーポ栄");
+    }
+
+    #[test]
+    fn odd_input_settles_in_a_stable_key() {
+        let key = address_key("十が‐地");
+        assert_eq!(address_key(&key), key);
     }
 }
