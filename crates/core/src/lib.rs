@@ -9,7 +9,8 @@
 //! - [`id`]: identifiers — 個人番号, 保険者番号, 被保険者番号, 住民票コード, 性別 — that can only
 //!   be constructed valid, with check digits verified and personal numbers redacted in logs;
 //! - [`date`]: Western and 和暦 dates (昭和20年4月1日, S200401, 3200401);
-//! - [`text`]: normalization of 氏名 and カナ氏名 for comparison with J-LIS records;
+//! - [`text`]: normalization of 氏名 and カナ氏名 for comparison with J-LIS records, and the
+//!   matching of names, readings and addresses that scores search candidates;
 //! - [`crypto`]: keyed hashing and authenticated encryption of personal numbers at rest.
 //!
 //! Every error message meant for users is Japanese and never contains a 個人番号.

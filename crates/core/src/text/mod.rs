@@ -2,9 +2,30 @@
 //! with the 本人確認情報 held by J-LIS, so that notation differences — full/half width,
 //! hiragana/katakana, spaces — never cause a false mismatch, while the stored text keeps what
 //! the user wrote.
+//!
+//! Matching (docs/matching.md) builds on it: [`name_key`], [`kana_key`] and [`address_key`]
+//! fold 異体字, small kana, long vowels and address forms; [`compare_name`],
+//! [`compare_kana`] and [`compare_address`] give a [`MatchLevel`]; [`score_candidate`] scores
+//! a resident against a search by 基本4情報.
 
+mod address;
+mod basic4;
+mod itaiji;
+mod keys;
+mod matching;
 mod names;
 
+pub use address::address_key;
+pub use basic4::{
+    score_candidate, Basic4, CandidateScore, QueryError, WEIGHT_ADDRESS, WEIGHT_KANA, WEIGHT_NAME,
+    WEIGHT_SEX,
+};
+pub use itaiji::{fold_itaiji, groups as itaiji_groups};
+pub use keys::{kana_key, name_key};
+pub use matching::{
+    compare_address, compare_kana, compare_keys, compare_name, edit_distance, similarity,
+    MatchLevel, PARTIAL_THRESHOLD,
+};
 pub use names::{KanaName, PersonName};
 
 use unicode_normalization::UnicodeNormalization;
