@@ -2,6 +2,8 @@
 //! notation (scripts, widths, spaces, 異体字, address forms) to one form; comparison is
 //! symmetric; a different 生年月日 never scores.
 
+mod common;
+
 use proptest::prelude::*;
 use renkei_core::text::{
     address_key, compare_address, compare_kana, compare_name, edit_distance, itaiji_groups,
@@ -9,35 +11,12 @@ use renkei_core::text::{
 };
 use renkei_core::{Date, Sex};
 
-const FULL: &str = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンァィゥェォャュョッーガギグゲゴザジズゼゾダヂヅデドバビブベボヴパピプペポ";
-const HIRAGANA: &str = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをんぁぃぅぇぉゃゅょっーがぎぐげござじずぜぞだぢづでどばびぶべぼゔぱぴぷぺぽ";
-const HALF: [&str; 82] = [
-    "ｱ", "ｲ", "ｳ", "ｴ", "ｵ", "ｶ", "ｷ", "ｸ", "ｹ", "ｺ", "ｻ", "ｼ", "ｽ", "ｾ", "ｿ", "ﾀ", "ﾁ", "ﾂ", "ﾃ",
-    "ﾄ", "ﾅ", "ﾆ", "ﾇ", "ﾈ", "ﾉ", "ﾊ", "ﾋ", "ﾌ", "ﾍ", "ﾎ", "ﾏ", "ﾐ", "ﾑ", "ﾒ", "ﾓ", "ﾔ", "ﾕ", "ﾖ",
-    "ﾗ", "ﾘ", "ﾙ", "ﾚ", "ﾛ", "ﾜ", "ｦ", "ﾝ", "ｧ", "ｨ", "ｩ", "ｪ", "ｫ", "ｬ", "ｭ", "ｮ", "ｯ", "ｰ", "ｶﾞ",
-    "ｷﾞ", "ｸﾞ", "ｹﾞ", "ｺﾞ", "ｻﾞ", "ｼﾞ", "ｽﾞ", "ｾﾞ", "ｿﾞ", "ﾀﾞ", "ﾁﾞ", "ﾂﾞ", "ﾃﾞ", "ﾄﾞ", "ﾊﾞ", "ﾋﾞ", "ﾌﾞ", "ﾍﾞ", "ﾎﾞ",
-    "ｳﾞ", "ﾊﾟ", "ﾋﾟ", "ﾌﾟ", "ﾍﾟ", "ﾎﾟ",
-];
 const SPACES: [&str; 4] = ["", " ", "\u{3000}", "\t"];
 const SMALL: &str = "ァィゥェォッャュョヮヵヶー";
 
 /// One reading in three scripts with random spacing.
 fn kana_name() -> impl Strategy<Value = (String, String, String)> {
-    let letter = (0..HALF.len(), 0..SPACES.len());
-    proptest::collection::vec(letter, 1..12).prop_map(|letters| {
-        let full: Vec<char> = FULL.chars().collect();
-        let hira: Vec<char> = HIRAGANA.chars().collect();
-        let mut out = (String::new(), String::new(), String::new());
-        for (i, space) in letters {
-            out.0.push(full[i]);
-            out.0.push_str(SPACES[space]);
-            out.1.push(hira[i]);
-            out.1.push_str(SPACES[(space + 1) % SPACES.len()]);
-            out.2.push_str(HALF[i]);
-            out.2.push_str(SPACES[(space + 2) % SPACES.len()]);
-        }
-        out
-    })
+    common::kana_name(&SPACES)
 }
 
 /// A name of canonical kanji from the 異体字 table (and common kanji), and the same name with

@@ -1,42 +1,18 @@
 //! Property tests for `renkei_core::text`: normalization is idempotent, and the same name in
 //! hiragana, half-width or full-width katakana, with any spacing, compares equal.
 
+mod common;
+
+use common::{FULL, HALF, HIRAGANA};
 use proptest::prelude::*;
 use renkei_core::text::{
     is_kana_name, nfkc, normalize_kana, normalize_name, trim_ja, KanaName, PersonName, TextError,
 };
 
-/// Kana that exist in all three forms, at the same index in each table.
-const FULL: &str = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンァィゥェォャュョッーガギグゲゴザジズゼゾダヂヅデドバビブベボヴパピプペポ";
-const HIRAGANA: &str = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをんぁぃぅぇぉゃゅょっーがぎぐげござじずぜぞだぢづでどばびぶべぼゔぱぴぷぺぽ";
-const HALF: [&str; 82] = [
-    "ｱ", "ｲ", "ｳ", "ｴ", "ｵ", "ｶ", "ｷ", "ｸ", "ｹ", "ｺ", "ｻ", "ｼ", "ｽ", "ｾ", "ｿ", "ﾀ", "ﾁ", "ﾂ", "ﾃ",
-    "ﾄ", "ﾅ", "ﾆ", "ﾇ", "ﾈ", "ﾉ", "ﾊ", "ﾋ", "ﾌ", "ﾍ", "ﾎ", "ﾏ", "ﾐ", "ﾑ", "ﾒ", "ﾓ", "ﾔ", "ﾕ", "ﾖ",
-    "ﾗ", "ﾘ", "ﾙ", "ﾚ", "ﾛ", "ﾜ", "ｦ", "ﾝ", "ｧ", "ｨ", "ｩ", "ｪ", "ｫ", "ｬ", "ｭ", "ｮ", "ｯ", "ｰ", "ｶﾞ",
-    "ｷﾞ", "ｸﾞ", "ｹﾞ", "ｺﾞ", "ｻﾞ", "ｼﾞ", "ｽﾞ", "ｾﾞ", "ｿﾞ", "ﾀﾞ", "ﾁﾞ", "ﾂﾞ", "ﾃﾞ", "ﾄﾞ", "ﾊﾞ", "ﾋﾞ", "ﾌﾞ", "ﾍﾞ", "ﾎﾞ",
-    "ｳﾞ", "ﾊﾟ", "ﾋﾟ", "ﾌﾟ", "ﾍﾟ", "ﾎﾟ",
-];
-
 const SPACES: [&str; 5] = ["", " ", "\u{3000}", "  ", "\t"];
 
-/// One name in three scripts: (full-width katakana, hiragana, half-width katakana), each word
-/// followed by a random separator.
 fn kana_name() -> impl Strategy<Value = (String, String, String)> {
-    let letter = (0..HALF.len(), 0..SPACES.len());
-    proptest::collection::vec(letter, 1..12).prop_map(|letters| {
-        let full: Vec<char> = FULL.chars().collect();
-        let hira: Vec<char> = HIRAGANA.chars().collect();
-        let mut out = (String::new(), String::new(), String::new());
-        for (i, space) in letters {
-            out.0.push(full[i]);
-            out.0.push_str(SPACES[space]);
-            out.1.push(hira[i]);
-            out.1.push_str(SPACES[(space + 1) % SPACES.len()]);
-            out.2.push_str(HALF[i]);
-            out.2.push_str(SPACES[(space + 2) % SPACES.len()]);
-        }
-        out
-    })
+    common::kana_name(&SPACES)
 }
 
 #[test]
