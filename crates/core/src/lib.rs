@@ -11,6 +11,7 @@
 //! - [`date`]: Western and 和暦 dates (昭和20年4月1日, S200401, 3200401);
 //! - [`text`]: normalization of 氏名 and カナ氏名 for comparison with J-LIS records, and the
 //!   matching of names, readings and addresses that scores search candidates;
+//! - [`prefecture`]: the 47 都道府県 in code order;
 //! - [`crypto`]: keyed hashing and authenticated encryption of personal numbers at rest.
 //!
 //! Every error message meant for users is Japanese and never contains a 個人番号.
@@ -18,6 +19,7 @@
 pub mod crypto;
 pub mod date;
 pub mod id;
+pub mod prefecture;
 pub mod text;
 
 pub use date::{parse_date, to_wareki, Date, DateError};

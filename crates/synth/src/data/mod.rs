@@ -55,9 +55,10 @@ pub(crate) struct MunicipalityRow {
 pub fn prefectures() -> &'static [Prefecture] {
     static TABLE: OnceLock<Vec<Prefecture>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        prefectures::PREFECTURES
+        prefectures::CODES
             .iter()
-            .map(|&(code, name, _)| Prefecture { code, name })
+            .zip(renkei_core::prefecture::PREFECTURES)
+            .map(|(&code, name)| Prefecture { code, name })
             .collect()
     })
 }
@@ -104,9 +105,9 @@ fn geography() -> &'static Geography {
     static GEO: OnceLock<Geography> = OnceLock::new();
     GEO.get_or_init(|| {
         let rows = municipality_rows();
-        let municipalities = prefectures::PREFECTURES
+        let municipalities = prefectures::CODES
             .iter()
-            .map(|&(code, _, _)| {
+            .map(|&code| {
                 let members: Vec<usize> = (0..rows.len())
                     .filter(|&i| &rows[i].code[..2] == code)
                     .collect();
@@ -115,7 +116,7 @@ fn geography() -> &'static Geography {
             })
             .collect();
         Geography {
-            prefectures: cumulative(prefectures::PREFECTURES.iter().map(|p| u64::from(p.2))),
+            prefectures: cumulative(prefectures::POPULATION_K.iter().map(|&p| u64::from(p))),
             municipalities,
         }
     })
@@ -188,7 +189,7 @@ pub(crate) fn draw_given_name(rng: &mut Rng, sex: Sex, year: i32) -> (&'static s
 #[cfg(test)]
 pub(crate) fn all_table_strings() -> Vec<&'static str> {
     let mut all: Vec<&'static str> = Vec::new();
-    all.extend(prefectures::PREFECTURES.iter().map(|p| p.1));
+    all.extend(renkei_core::prefecture::PREFECTURES);
     for row in municipality_rows() {
         all.extend([row.code, row.county, row.name]);
         all.extend(row.towns);
