@@ -1,0 +1,57 @@
+//! What a page shows when something goes wrong: the status and a Japanese message saying what
+//! to do. Store failures are logged (without personal data) and shown as a generic message.
+
+use axum::response::{Html, IntoResponse, Response};
+use http::StatusCode;
+use renkei_store::StoreError;
+
+use super::render;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("お探しのページはありません。メニューから選び直してください。")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("保存データを読み書きできません。しばらくしてからもう一度操作してください。")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl WebError {
+    fn status(&self) -> StatusCode {
+        match self {
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            WebError::Forbidden(_) => "権限がありません",
+            WebError::NotFound => "ページが見つかりません",
+            WebError::BadRequest(_) => "入力を確認してください",
+            WebError::Store(_) | WebError::Internal(_) => "処理できませんでした",
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        if let WebError::Store(e) = &self {
+            tracing::error!(error = %e, "web terminal store failed");
+        }
+        let status = self.status();
+        let body = render::page(
+            "error.html",
+            minijinja::context! { title => self.title(), message => self.to_string(), status => status.as_u16() },
+        )
+        .unwrap_or_else(|_| self.to_string());
+        (status, Html(body)).into_response()
+    }
+}
