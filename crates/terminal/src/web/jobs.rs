@@ -14,9 +14,12 @@ use super::store::{LogEntry, UploadProgress, UploadStatus};
 use super::WebState;
 use crate::register::{register_file, Progress, RegisterOptions};
 
+/// A running upload: its live progress and its task.
+type Running = (Arc<Mutex<Progress>>, JoinHandle<()>);
+
 #[derive(Default)]
 pub struct Jobs {
-    running: Mutex<HashMap<String, (Arc<Mutex<Progress>>, JoinHandle<()>)>>,
+    running: Mutex<HashMap<String, Running>>,
 }
 
 impl Jobs {
