@@ -9,7 +9,9 @@
 //! The browser side is plain HTTP on the office network (put TLS in front in production);
 //! everything that leaves the terminal for the network is mutual TLS.
 
+mod accounts_rules;
 pub mod auth;
+pub mod cli;
 pub mod demo;
 mod error;
 mod jobs;
@@ -28,6 +30,7 @@ use renkei_intermediate::client::IntermediateClient;
 use renkei_store::StoreError;
 use renkei_wire::tls::{TlsError, TlsFiles};
 use renkei_wire::Client;
+use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -40,7 +43,7 @@ pub use error::WebError;
 /// Largest 加入者情報 file accepted through the browser.
 const UPLOAD_LIMIT: usize = 2 * 1024 * 1024 * 1024;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WebConfig {
     /// `127.0.0.1:0` picks a free port.
     pub listen: String,
@@ -54,14 +57,25 @@ pub struct WebConfig {
     /// The insurers served, each with its own client certificate.
     pub insurers: Vec<InsurerProfile>,
     /// The operator's certificate and the systems the operator page watches, if any.
+    #[serde(default)]
     pub operator: Option<OperatorConfig>,
     /// A session ends after this long without a request…
+    #[serde(default = "default_idle")]
     pub session_idle_secs: i64,
     /// …and in any case this long after sign-in.
+    #[serde(default = "default_max")]
     pub session_max_secs: i64,
 }
 
-#[derive(Debug, Clone)]
+fn default_idle() -> i64 {
+    30 * 60
+}
+
+fn default_max() -> i64 {
+    8 * 60 * 60
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OperatorConfig {
     pub cert: PathBuf,
     pub key: PathBuf,
@@ -106,8 +120,8 @@ impl WebConfig {
                     ),
                 ],
             }),
-            session_idle_secs: 30 * 60,
-            session_max_secs: 8 * 60 * 60,
+            session_idle_secs: default_idle(),
+            session_max_secs: default_max(),
         }
     }
 }

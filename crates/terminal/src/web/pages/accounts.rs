@@ -11,6 +11,7 @@ use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 
 use super::{record, render};
+use crate::web::accounts_rules::{check_login_id, check_password, MIN_PASSWORD_CHARS};
 use crate::web::auth::{hash_password, now, Staff, StaffRole};
 use crate::web::error::WebError;
 use crate::web::render::datetime;
@@ -23,8 +24,6 @@ pub fn router() -> Router<Arc<WebState>> {
         .route("/accounts/{login_id}", get(edit).post(update))
         .route("/accounts/{login_id}/password", post(set_password))
 }
-
-pub const MIN_PASSWORD_CHARS: usize = 10;
 
 #[derive(Serialize)]
 struct Row {
@@ -100,29 +99,6 @@ fn roles_from(
     .filter(|(v, _)| v.is_some())
     .map(|(_, r)| r.as_str().to_owned())
     .collect()
-}
-
-/// Login IDs: 3–64 of a–z, 0–9, `.`, `_`, `-`.
-pub fn check_login_id(id: &str) -> Result<(), String> {
-    let ok = (3..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err("ログインIDは半角の英小文字・数字・「.」「_」「-」で3～64文字にしてください。".into())
-    }
-}
-
-pub fn check_password(password: &str) -> Result<(), String> {
-    if password.chars().count() >= MIN_PASSWORD_CHARS {
-        Ok(())
-    } else {
-        Err(format!(
-            "パスワードは{MIN_PASSWORD_CHARS}文字以上にしてください。"
-        ))
-    }
 }
 
 async fn create(
