@@ -301,6 +301,7 @@ fn roles_csrf_and_tenants_are_enforced_in_the_browser() {
     assert_eq!(b.fetch("/accounts", "POST", &create).0, 403);
     b.goto(&format!("{web}/accounts"));
     assert!(b.text("#error-message").contains("管理者"));
+    assert!(b.exists("#logout") && b.exists("nav"), "the 403 page keeps the menu and sign-out");
     b.screenshot("forbidden");
     logout(&b, &web);
 

@@ -41,17 +41,31 @@ impl WebError {
     }
 }
 
+/// The title and message of an error page, kept on the response so that
+/// `pages::with_chrome` can show it again inside the signed-in frame (menu, sign-out).
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub title: &'static str,
+    pub message: String,
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         if let WebError::Store(e) = &self {
             tracing::error!(error = %e, "web terminal store failed");
         }
         let status = self.status();
+        let page = ErrorPage {
+            title: self.title(),
+            message: self.to_string(),
+        };
         let body = render::page(
             "error.html",
-            minijinja::context! { title => self.title(), message => self.to_string(), status => status.as_u16() },
+            minijinja::context! { title => page.title, message => page.message },
         )
-        .unwrap_or_else(|_| self.to_string());
-        (status, Html(body)).into_response()
+        .unwrap_or_else(|_| page.message.clone());
+        let mut response = (status, Html(body)).into_response();
+        response.extensions_mut().insert(page);
+        response
     }
 }

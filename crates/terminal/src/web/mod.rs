@@ -278,6 +278,10 @@ fn router(state: Arc<WebState>) -> Router {
         .merge(pages::log::router())
         .merge(pages::registration::router())
         .merge(pages::operator::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::with_chrome,
+        ))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .with_state(state)
 }

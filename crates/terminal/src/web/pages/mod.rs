@@ -9,12 +9,16 @@ pub mod login;
 pub mod operator;
 pub mod registration;
 
-use axum::response::Html;
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
 use minijinja::Value;
 use serde::Serialize;
 
 use super::auth::{Staff, StaffRole};
-use super::error::WebError;
+use super::error::{ErrorPage, WebError};
 use super::render;
 use super::store::LogEntry;
 use super::WebState;
@@ -111,4 +115,28 @@ pub async fn record(
         })
         .await?;
     Ok(())
+}
+
+/// Shows an error page (403, 404, …) inside the frame of the signed-in member of staff, so the
+/// menu and the sign-out button stay; without a live session the plain page stands.
+pub async fn with_chrome(
+    State(state): State<Arc<WebState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers().clone();
+    let response = next.run(request).await;
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
+        return response;
+    };
+    let (mut parts, ()) = http::Request::new(()).into_parts();
+    parts.headers = headers;
+    let Ok(staff) = Staff::from_request_parts(&mut parts, &state).await else {
+        return response;
+    };
+    let ctx = minijinja::context! { title => page.title, message => page.message };
+    match render(&state, &staff, "error.html", ctx) {
+        Ok(html) => (response.status(), html).into_response(),
+        Err(_) => response,
+    }
 }
