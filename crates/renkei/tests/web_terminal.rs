@@ -280,6 +280,38 @@ fn roles_csrf_and_tenants_are_enforced_in_the_browser() {
     wait_until_done(&b);
     let tokyo_upload = b.current_url();
     let tokyo_path = &tokyo_upload[web.len()..];
+
+    // A file the intermediate server refuses (no 個人番号 column): the page says why and what
+    // to do, and offers no re-send of the same file.
+    let sample_text = std::fs::read_to_string(&sample).unwrap();
+    let without_number: String = sample_text
+        .lines()
+        .map(|l| {
+            l.split(',')
+                .enumerate()
+                .filter(|(i, _)| *i != 1)
+                .map(|(_, f)| f)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let bad = dir.path().join("個人番号なし.csv");
+    std::fs::write(&bad, without_number).unwrap();
+    b.goto(&format!("{web}/registrations"));
+    b.type_into("#file", bad.to_str().unwrap());
+    b.click("#upload");
+    let error = b
+        .wait_for("#upload-error", Duration::from_secs(60))
+        .map(|_| b.text("#upload-error"));
+    assert!(
+        error.as_deref().unwrap_or_default().contains("個人番号"),
+        "{error:?}"
+    );
+    assert!(b.text("#failed-hint").contains("ファイルを直し"));
+    assert!(!b.exists("#retry"), "no re-send of a refused file");
+    assert_eq!(b.text("#status"), "失敗");
+    b.screenshot("upload-refused");
     // A form post with a wrong CSRF token is refused.
     let (status, _) = b.fetch(&format!("{tokyo_path}/retry"), "POST", &[("csrf", "0000")]);
     assert_eq!(status, 403, "wrong CSRF token");
@@ -301,7 +333,10 @@ fn roles_csrf_and_tenants_are_enforced_in_the_browser() {
     assert_eq!(b.fetch("/accounts", "POST", &create).0, 403);
     b.goto(&format!("{web}/accounts"));
     assert!(b.text("#error-message").contains("管理者"));
-    assert!(b.exists("#logout") && b.exists("nav"), "the 403 page keeps the menu and sign-out");
+    assert!(
+        b.exists("#logout") && b.exists("nav"),
+        "the 403 page keeps the menu and sign-out"
+    );
     b.screenshot("forbidden");
     logout(&b, &web);
 

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use super::auth::now;
 use super::store::{LogEntry, UploadProgress, UploadStatus};
 use super::WebState;
-use crate::register::{register_file, Progress, RegisterOptions};
+use crate::register::{register_file, Progress, RegisterError, RegisterOptions};
 
 /// A running upload: its live progress and its task.
 type Running = (Arc<Mutex<Progress>>, JoinHandle<()>);
@@ -111,8 +111,14 @@ async fn run(state: &WebState, job: &Job, live: &Mutex<Progress>) {
         }
         Err(e) => {
             let message = e.to_string();
+            // A system out of reach leaves the upload to be continued; anything else (a file
+            // the intermediate server refuses, a file that cannot be read) needs a new file.
+            let status = match e {
+                RegisterError::Unavailable(_) => UploadStatus::Interrupted,
+                _ => UploadStatus::Failed,
+            };
             (
-                UploadStatus::Failed,
+                status,
                 message.clone(),
                 "加入者情報登録 失敗",
                 format!("{}: {message}", job.file_name),

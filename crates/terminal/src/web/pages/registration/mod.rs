@@ -400,10 +400,7 @@ async fn show(
     } else {
         (Vec::new(), None)
     };
-    let retry = matches!(
-        upload.status,
-        UploadStatus::Failed | UploadStatus::Interrupted
-    ) && !state.jobs.is_running(&id);
+    let retry = upload.status == UploadStatus::Interrupted && !state.jobs.is_running(&id);
     render(
         &state,
         &staff,
@@ -487,7 +484,7 @@ struct CsrfForm {
     csrf: String,
 }
 
-/// Sends an interrupted or failed upload again; the intermediate server answers the chunks
+/// Sends an interrupted upload again; the intermediate server answers the chunks
 /// it already applied from what it stored, so nothing is registered twice.
 async fn retry(
     State(state): State<Arc<WebState>>,
@@ -498,11 +495,7 @@ async fn retry(
     staff.require(StaffRole::Registration)?;
     staff.check_csrf(&form.csrf)?;
     let upload = own_upload(&state, &staff, &id).await?;
-    if matches!(
-        upload.status,
-        UploadStatus::Failed | UploadStatus::Interrupted
-    ) && !state.jobs.is_running(&id)
-    {
+    if upload.status == UploadStatus::Interrupted && !state.jobs.is_running(&id) {
         let running = UploadProgress {
             status: UploadStatus::Running,
             rows_total: upload.rows_total,
