@@ -342,7 +342,10 @@ fn roles_csrf_and_tenants_are_enforced_in_the_browser() {
 
     // Tokyo's inquiry clerk: no 登録担当 role, so no registration page, upload or download.
     login(&b, &web, "koiki-13-shoukai", "shoukai-demo");
-    assert!(!b.exists("nav a[href='/registrations']"), "the menu offers only what the roles allow");
+    assert!(
+        !b.exists("nav a[href='/registrations']"),
+        "the menu offers only what the roles allow"
+    );
     assert!(b.text("#can-do").contains("まだありません"));
     let csrf = b.script(
         "return document.querySelector('input[name=csrf]').value;",

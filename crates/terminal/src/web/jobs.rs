@@ -85,7 +85,10 @@ async fn run(state: &WebState, job: &Job, live: &Mutex<Progress>) {
     let Some(tenant) = state.tenants.get(&job.tenant) else {
         return;
     };
-    let options = RegisterOptions::default();
+    let options = RegisterOptions {
+        retry_for: std::time::Duration::from_secs(state.config.retry_for_secs),
+        ..RegisterOptions::default()
+    };
     let outcome = register_file(
         &tenant.client,
         &job.insurer_number,

@@ -65,6 +65,14 @@ pub struct WebConfig {
     /// …and in any case this long after sign-in.
     #[serde(default = "default_max")]
     pub session_max_secs: i64,
+    /// How long an upload keeps retrying while a system is out of reach before it stops as
+    /// 中断 (to be continued with 「続きから再送する」).
+    #[serde(default = "default_retry")]
+    pub retry_for_secs: u64,
+}
+
+fn default_retry() -> u64 {
+    60
 }
 
 fn default_idle() -> i64 {
@@ -122,6 +130,7 @@ impl WebConfig {
             }),
             session_idle_secs: default_idle(),
             session_max_secs: default_max(),
+            retry_for_secs: default_retry(),
         }
     }
 }
