@@ -12,7 +12,8 @@ use axum::Form;
 use renkei_core::InsurerNumber;
 use serde::Serialize;
 
-use super::{input_path, own_upload, result_path, start, upload_dir, HELD_COLUMNS};
+use super::files::{input_path, result_path, upload_dir};
+use super::{own_upload, start, HELD_COLUMNS};
 use crate::input::{resolve, EncodingChoice, Rows};
 use crate::web::auth::{new_token, Staff, StaffRole};
 use crate::web::error::WebError;

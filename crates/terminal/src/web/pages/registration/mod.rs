@@ -3,9 +3,9 @@
 //! a held row and send it again ([`held`]). Files and result files stay in the web
 //! terminal's data directory, under the upload's random id.
 
+mod files;
 mod held;
 
-use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -16,7 +16,6 @@ use axum::{Form, Json, Router};
 use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use renkei_core::InsurerNumber;
 use serde::{Deserialize, Serialize};
-use tokio::io::AsyncWriteExt;
 
 use super::{record, render};
 use crate::web::auth::{new_token, now, Staff, StaffRole};
@@ -25,6 +24,7 @@ use crate::web::jobs::{self, Job};
 use crate::web::render::{datetime, Column, TableQuery};
 use crate::web::store::{Upload, UploadProgress, UploadStatus};
 use crate::web::WebState;
+use files::{attachment, file_stream, input_path, result_path, save, upload_dir};
 
 pub fn router() -> Router<Arc<WebState>> {
     Router::new()
@@ -184,18 +184,6 @@ pub(super) async fn own_upload(
         .ok_or(WebError::NotFound)
 }
 
-pub(super) fn upload_dir(state: &WebState, id: &str) -> PathBuf {
-    state.config.data_dir.join("uploads").join(id)
-}
-
-fn input_path(state: &WebState, id: &str) -> PathBuf {
-    upload_dir(state, id).join("input.csv")
-}
-
-fn result_path(state: &WebState, id: &str) -> PathBuf {
-    upload_dir(state, id).join("result.csv")
-}
-
 /// Records a new upload whose file is already at its input path and starts registering it.
 pub(super) async fn start(
     state: &Arc<WebState>,
@@ -334,34 +322,6 @@ async fn upload(
     ))
 }
 
-/// Streams a multipart field to `path` (created with its directory, readable by the owner
-/// only: it holds 個人番号).
-async fn save(
-    path: &FsPath,
-    field: &mut axum::extract::multipart::Field<'_>,
-) -> Result<u64, WebError> {
-    let io = |e: std::io::Error| WebError::Internal(format!("ファイルを保存できません（{e}）"));
-    tokio::fs::create_dir_all(path.parent().expect("upload dir"))
-        .await
-        .map_err(io)?;
-    let mut options = tokio::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options.open(path).await.map_err(io)?;
-    let mut written = 0u64;
-    while let Some(chunk) = field.chunk().await.map_err(|e| {
-        WebError::BadRequest(format!(
-            "ファイルの受信が途中で切れました（{e}）。もう一度送信してください。"
-        ))
-    })? {
-        file.write_all(&chunk).await.map_err(io)?;
-        written += chunk.len() as u64;
-    }
-    file.flush().await.map_err(io)?;
-    Ok(written)
-}
-
 const HELD_COLUMNS: &[Column] = &[
     Column {
         key: "line",
@@ -419,18 +379,6 @@ async fn progress(
     Ok(Json(view(&state, &upload)))
 }
 
-/// `filename*` of RFC 6266 / 5987: the name percent-encoded as UTF-8.
-fn attachment(name: &str) -> String {
-    let encoded: String = name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    format!("attachment; filename=\"result.csv\"; filename*=UTF-8''{encoded}")
-}
-
 async fn download(
     State(state): State<Arc<WebState>>,
     staff: Staff,
@@ -456,27 +404,9 @@ async fn download(
             (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (CONTENT_DISPOSITION, attachment(&format!("結果_{stem}.csv"))),
         ],
-        Body::from_stream(tokio_util_stream(file)),
+        Body::from_stream(file_stream(file)),
     )
         .into_response())
-}
-
-/// A file as a stream of byte chunks.
-fn tokio_util_stream(
-    file: tokio::fs::File,
-) -> impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> {
-    use tokio::io::AsyncReadExt;
-    futures_util::stream::unfold(file, |mut file| async move {
-        let mut buf = vec![0u8; 64 * 1024];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(buf), file))
-            }
-            Err(e) => Some((Err(e), file)),
-        }
-    })
 }
 
 #[derive(Deserialize)]
