@@ -150,6 +150,18 @@ key = "{pki}/koiki-13.key"
         text.contains("職員アカウント") && text.contains("加入者情報の登録"),
         "menu follows the roles"
     );
+    // Only the upload takes large bodies; a huge login form is refused before it is read.
+    let huge = vec![b'a'; 3 * 1024 * 1024];
+    let r = http(
+        "POST",
+        &format!("{url}/login"),
+        &[
+            ("Cookie", &cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        &huge,
+    );
+    assert_eq!(r.status, 413);
     // Without the login page's cookie the form is refused.
     let forged = http(
         "POST",
@@ -162,8 +174,20 @@ key = "{pki}/koiki-13.key"
     stop_web(child);
 }
 
+/// A `renkei web` process, killed if a test fails before stopping it.
+struct WebProcess(Option<std::process::Child>);
+
+impl Drop for WebProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// `renkei web --config` on `config`, returning the process and its URL.
-fn start_web(config: &std::path::Path) -> (std::process::Child, String) {
+fn start_web(config: &std::path::Path) -> (WebProcess, String) {
     let mut child = renkei()
         .args(["web", "--config"])
         .arg(config)
@@ -184,10 +208,11 @@ fn start_web(config: &std::path::Path) -> (std::process::Child, String) {
     }
     assert!(!url.is_empty(), "renkei web prints its URL");
     std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    (child, url)
+    (WebProcess(Some(child)), url)
 }
 
-fn stop_web(mut child: std::process::Child) {
+fn stop_web(mut process: WebProcess) {
+    let mut child = process.0.take().unwrap();
     signal(&child, "TERM");
     let status = wait_with_limit(&mut child, Duration::from_secs(30));
     assert!(

@@ -15,6 +15,8 @@ pub enum WebError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    #[error("送信された内容が大きすぎます。ファイルは登録の画面から送ってください。")]
+    TooLarge,
     #[error("保存データを読み書きできません。しばらくしてからもう一度操作してください。")]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -27,6 +29,7 @@ impl WebError {
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Store(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -35,7 +38,7 @@ impl WebError {
         match self {
             WebError::Forbidden(_) => "権限がありません",
             WebError::NotFound => "ページが見つかりません",
-            WebError::BadRequest(_) => "入力を確認してください",
+            WebError::BadRequest(_) | WebError::TooLarge => "入力を確認してください",
             WebError::Store(_) | WebError::Internal(_) => "処理できませんでした",
         }
     }

@@ -24,7 +24,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use renkei_intermediate::client::IntermediateClient;
 use renkei_store::StoreError;
@@ -40,8 +39,8 @@ use store::WebStore;
 
 pub use error::WebError;
 
-/// Largest 加入者情報 file accepted through the browser.
-const UPLOAD_LIMIT: usize = 2 * 1024 * 1024 * 1024;
+/// Largest 加入者情報 file accepted through the browser (other forms keep axum's 2 MB).
+pub(crate) const UPLOAD_LIMIT: usize = 2 * 1024 * 1024 * 1024;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WebConfig {
@@ -291,6 +290,5 @@ fn router(state: Arc<WebState>) -> Router {
             state.clone(),
             pages::with_chrome,
         ))
-        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .with_state(state)
 }

@@ -64,7 +64,10 @@ async fn login(State(state): State<Arc<WebState>>, request: Request) -> Result<R
         .to_owned();
     let Form(form) = Form::<LoginForm>::from_request(Request::from_parts(parts, body), &state)
         .await
-        .map_err(|e| WebError::BadRequest(format!("フォームを読めません（{e}）")))?;
+        .map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge,
+            _ => WebError::BadRequest(format!("フォームを読めません（{e}）")),
+        })?;
     if !auth::same_token(&form.csrf, &cookie_token) {
         return Err(WebError::Forbidden(
             "ログイン画面の有効期限が切れています。ログイン画面を開き直してください。".into(),

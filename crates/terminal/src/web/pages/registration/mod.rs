@@ -9,7 +9,8 @@ mod held;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::handler::Handler;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -28,7 +29,10 @@ use files::{attachment, file_stream, input_path, result_path, save, upload_dir};
 
 pub fn router() -> Router<Arc<WebState>> {
     Router::new()
-        .route("/registrations", get(list).post(upload))
+        .route(
+            "/registrations",
+            get(list).post(upload.layer(DefaultBodyLimit::max(crate::web::UPLOAD_LIMIT))),
+        )
         .route("/registrations/{id}", get(show))
         .route("/registrations/{id}/progress", get(progress))
         .route("/registrations/{id}/result.csv", get(download))
