@@ -8,6 +8,7 @@ mod logging;
 mod pki;
 mod sandbox;
 mod serve;
+mod web;
 
 /// The servers allocate and free many short-lived strings and vectors per request across
 /// threads; glibc's allocator spent ~12 % of registration's CPU on that (see PERFORMANCE.md).
@@ -39,6 +40,8 @@ enum Command {
     Terminal(renkei_terminal::cli::TerminalArgs),
     /// 性能を測定します
     Bench(bench::BenchArgs),
+    /// 統合専用端末の Web 画面を設定ファイルで起動します（サンドボックスでは自動で起動します）
+    Web(renkei_terminal::web::cli::WebArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -55,5 +58,6 @@ fn main() -> anyhow::Result<()> {
         Command::Synth(args) => renkei_synth::cli::run(args),
         Command::Terminal(args) => Ok(runtime.block_on(renkei_terminal::cli::run(args))?),
         Command::Bench(args) => runtime.block_on(bench::run(args)),
+        Command::Web(args) => runtime.block_on(web::run(args)),
     }
 }

@@ -16,6 +16,15 @@ pub struct SandboxProfile {
     pub hub_url: String,
     pub intermediate_url: String,
     pub insurers: Vec<InsurerProfile>,
+    /// The operators' certificate (for the operator page of the web terminal).
+    #[serde(default)]
+    pub operator: Option<OperatorProfile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorProfile {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

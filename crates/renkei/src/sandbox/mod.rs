@@ -7,10 +7,11 @@
 
 pub mod seed;
 mod setup;
+mod web;
 
 use std::path::PathBuf;
 
-use renkei_terminal::profile::{InsurerProfile, SandboxProfile};
+use renkei_terminal::profile::{InsurerProfile, OperatorProfile, SandboxProfile};
 use tokio::sync::watch;
 
 use crate::serve::wait_for_signal;
@@ -35,7 +36,7 @@ pub struct SandboxArgs {
     /// 保存先を PostgreSQL にする場合の接続 URL（各システムは別々のスキーマを使います）
     #[arg(long, value_name = "postgres://…")]
     pub store: Option<String>,
-    /// 待ち受けポートの基準（registry +1、hub +2、intermediate +3）。0 なら空きポート
+    /// 待ち受けポートの基準（registry +1、hub +2、intermediate +3、Web 端末 +8）。0 なら空きポート
     #[arg(long, default_value_t = 7700)]
     pub port_base: u16,
 }
@@ -45,6 +46,7 @@ pub struct Sandbox {
     pub registry: renkei_registry::Application,
     pub hub: renkei_hub::Application,
     pub intermediate: renkei_intermediate::Application,
+    pub web: renkei_terminal::web::WebApp,
     pub profile: SandboxProfile,
     stop: watch::Sender<bool>,
 }
@@ -90,12 +92,18 @@ impl Sandbox {
                     key: prepared.insurer_tls[&u.code].key.clone(),
                 })
                 .collect(),
+            operator: Some(OperatorProfile {
+                cert: prepared.operator_tls.cert.clone(),
+                key: prepared.operator_tls.key.clone(),
+            }),
         };
         profile.save(&args.data_dir)?;
+        let web = web::start(args, &profile, listen(8), stop.subscribe()).await?;
         Ok(Sandbox {
             registry,
             hub,
             intermediate,
+            web,
             profile,
             stop,
         })
@@ -107,7 +115,8 @@ impl Sandbox {
         tokio::join!(
             self.registry.wait(),
             self.hub.wait(),
-            self.intermediate.wait()
+            self.intermediate.wait(),
+            self.web.wait()
         );
     }
 }
@@ -134,6 +143,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
             sample.display()
         );
     }
+    web::print_logins(&sandbox);
     eprintln!("\nCtrl-C で停止します。");
     wait_for_signal().await;
     eprintln!("停止しています…");

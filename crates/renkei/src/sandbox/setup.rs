@@ -25,6 +25,8 @@ pub struct Prepared {
     pub intermediate: IntermediateConfig,
     pub unions: Vec<KoikiUnion>,
     pub insurer_tls: HashMap<String, TlsFiles>,
+    /// The operators' certificate (the web terminal's operator page).
+    pub operator_tls: TlsFiles,
 }
 
 pub fn prepare(args: &SandboxArgs) -> anyhow::Result<Prepared> {
@@ -51,6 +53,7 @@ pub fn prepare(args: &SandboxArgs) -> anyhow::Result<Prepared> {
         Role::Intermediate,
         "医療保険者向け中間サーバ",
     )?;
+    let operator_tls = issue("operator", Role::Operator, "ネットワーク運用者")?;
     let unions = renkei_synth::koiki_unions();
     let mut insurer_tls = HashMap::new();
     for union in &unions {
@@ -102,6 +105,7 @@ pub fn prepare(args: &SandboxArgs) -> anyhow::Result<Prepared> {
         intermediate,
         unions,
         insurer_tls,
+        operator_tls,
     })
 }
 

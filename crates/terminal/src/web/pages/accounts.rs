@@ -1,0 +1,307 @@
+//! 職員アカウント (管理者 only): the office's staff accounts — create one, change its name,
+//! roles or whether it may sign in, set a new password. An administrator cannot take the
+//! 管理者 role from themself or switch themself off, so an office always keeps one.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::{Deserialize, Serialize};
+
+use super::{record, render};
+use crate::web::accounts_rules::{check_login_id, check_password, MIN_PASSWORD_CHARS};
+use crate::web::auth::{hash_password, now, Staff, StaffRole};
+use crate::web::error::WebError;
+use crate::web::render::datetime;
+use crate::web::store::Account;
+use crate::web::WebState;
+
+pub fn router() -> Router<Arc<WebState>> {
+    Router::new()
+        .route("/accounts", get(list).post(create))
+        .route("/accounts/{login_id}", get(edit).post(update))
+        .route("/accounts/{login_id}/password", post(set_password))
+}
+
+#[derive(Serialize)]
+struct Row {
+    login_id: String,
+    display_name: String,
+    roles: Vec<&'static str>,
+    active: bool,
+    created_at: String,
+}
+
+fn row(a: &Account) -> Row {
+    Row {
+        login_id: a.login_id.clone(),
+        display_name: a.display_name.clone(),
+        roles: a
+            .roles
+            .iter()
+            .filter_map(|r| StaffRole::parse(r))
+            .map(StaffRole::label)
+            .collect(),
+        active: a.active,
+        created_at: datetime(a.created_at),
+    }
+}
+
+async fn list(State(state): State<Arc<WebState>>, staff: Staff) -> Result<Html<String>, WebError> {
+    staff.require(StaffRole::Admin)?;
+    show_list(&state, &staff, None).await
+}
+
+async fn show_list(
+    state: &WebState,
+    staff: &Staff,
+    error: Option<String>,
+) -> Result<Html<String>, WebError> {
+    let accounts: Vec<Row> = state
+        .store
+        .accounts(staff.tenant())
+        .await?
+        .iter()
+        .map(row)
+        .collect();
+    render(
+        state,
+        staff,
+        "accounts.html",
+        minijinja::context! { accounts, error },
+    )
+}
+
+#[derive(Deserialize)]
+struct CreateForm {
+    csrf: String,
+    login_id: String,
+    display_name: String,
+    password: String,
+    role_registration: Option<String>,
+    role_inquiry: Option<String>,
+    role_admin: Option<String>,
+}
+
+fn roles_from(
+    registration: &Option<String>,
+    inquiry: &Option<String>,
+    admin: &Option<String>,
+) -> Vec<String> {
+    [
+        (registration, StaffRole::Registration),
+        (inquiry, StaffRole::Inquiry),
+        (admin, StaffRole::Admin),
+    ]
+    .into_iter()
+    .filter(|(v, _)| v.is_some())
+    .map(|(_, r)| r.as_str().to_owned())
+    .collect()
+}
+
+async fn create(
+    State(state): State<Arc<WebState>>,
+    staff: Staff,
+    Form(form): Form<CreateForm>,
+) -> Result<Response, WebError> {
+    staff.require(StaffRole::Admin)?;
+    staff.check_csrf(&form.csrf)?;
+    let login_id = form.login_id.trim().to_owned();
+    let display_name = form.display_name.trim().to_owned();
+    let checks = check_login_id(&login_id)
+        .and_then(|_| check_password(&form.password))
+        .and_then(|_| {
+            if display_name.is_empty() {
+                Err("氏名を入力してください。".into())
+            } else {
+                Ok(())
+            }
+        });
+    if let Err(message) = checks {
+        return Ok(show_list(&state, &staff, Some(message))
+            .await?
+            .into_response());
+    }
+    let password = form.password.clone();
+    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let roles = roles_from(
+        &form.role_registration,
+        &form.role_inquiry,
+        &form.role_admin,
+    );
+    let account = Account {
+        login_id: login_id.clone(),
+        tenant: staff.tenant().to_owned(),
+        display_name,
+        roles: roles.clone(),
+        password_hash,
+        active: true,
+        created_at: now(),
+    };
+    if !state.store.create_account(&account).await? {
+        let message =
+            format!("ログインID「{login_id}」は既に使われています。別のIDにしてください。");
+        return Ok(show_list(&state, &staff, Some(message))
+            .await?
+            .into_response());
+    }
+    record(
+        &state,
+        &staff,
+        "アカウント作成",
+        format!("{login_id}（{}）", role_labels(&roles)),
+    )
+    .await?;
+    Ok(Redirect::to("/accounts").into_response())
+}
+
+fn role_labels(roles: &[String]) -> String {
+    let labels: Vec<&str> = roles
+        .iter()
+        .filter_map(|r| StaffRole::parse(r))
+        .map(StaffRole::label)
+        .collect();
+    if labels.is_empty() {
+        "権限なし".into()
+    } else {
+        labels.join("・")
+    }
+}
+
+/// The tenant's account `login_id`, or 404 (also for another tenant's account).
+async fn own_account(state: &WebState, staff: &Staff, login_id: &str) -> Result<Account, WebError> {
+    match state.store.account(login_id).await? {
+        Some(a) if a.tenant == staff.tenant() => Ok(a),
+        _ => Err(WebError::NotFound),
+    }
+}
+
+async fn edit(
+    State(state): State<Arc<WebState>>,
+    staff: Staff,
+    Path(login_id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    staff.require(StaffRole::Admin)?;
+    let account = own_account(&state, &staff, &login_id).await?;
+    show_edit(&state, &staff, &account, None).await
+}
+
+async fn show_edit(
+    state: &WebState,
+    staff: &Staff,
+    a: &Account,
+    error: Option<String>,
+) -> Result<Html<String>, WebError> {
+    let has = |r: StaffRole| a.roles.iter().any(|x| x == r.as_str());
+    render(
+        state,
+        staff,
+        "account_edit.html",
+        minijinja::context! {
+            account => row(a),
+            registration => has(StaffRole::Registration),
+            inquiry => has(StaffRole::Inquiry),
+            admin => has(StaffRole::Admin),
+            error,
+            min_password => MIN_PASSWORD_CHARS,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct UpdateForm {
+    csrf: String,
+    display_name: String,
+    active: Option<String>,
+    role_registration: Option<String>,
+    role_inquiry: Option<String>,
+    role_admin: Option<String>,
+}
+
+async fn update(
+    State(state): State<Arc<WebState>>,
+    staff: Staff,
+    Path(login_id): Path<String>,
+    Form(form): Form<UpdateForm>,
+) -> Result<Response, WebError> {
+    staff.require(StaffRole::Admin)?;
+    staff.check_csrf(&form.csrf)?;
+    let account = own_account(&state, &staff, &login_id).await?;
+    let roles = roles_from(
+        &form.role_registration,
+        &form.role_inquiry,
+        &form.role_admin,
+    );
+    let active = form.active.is_some();
+    let display_name = form.display_name.trim();
+    let myself = account.login_id == staff.account.login_id;
+    if myself && (!active || !roles.iter().any(|r| r == StaffRole::Admin.as_str())) {
+        let message = "自分自身の管理者権限は外せません（無効にもできません）。別の管理者に依頼してください。".to_owned();
+        return Ok(show_edit(&state, &staff, &account, Some(message))
+            .await?
+            .into_response());
+    }
+    if display_name.is_empty() {
+        return Ok(show_edit(
+            &state,
+            &staff,
+            &account,
+            Some("氏名を入力してください。".into()),
+        )
+        .await?
+        .into_response());
+    }
+    state
+        .store
+        .update_account(staff.tenant(), &login_id, display_name, &roles, active)
+        .await?;
+    if !active {
+        state.store.delete_sessions_of(&login_id).await?;
+    }
+    let detail = format!(
+        "{login_id}（{}、{}）",
+        role_labels(&roles),
+        if active { "有効" } else { "無効" }
+    );
+    record(&state, &staff, "アカウント変更", detail).await?;
+    Ok(Redirect::to("/accounts").into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    csrf: String,
+    password: String,
+}
+
+async fn set_password(
+    State(state): State<Arc<WebState>>,
+    staff: Staff,
+    Path(login_id): Path<String>,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    staff.require(StaffRole::Admin)?;
+    staff.check_csrf(&form.csrf)?;
+    let account = own_account(&state, &staff, &login_id).await?;
+    if let Err(message) = check_password(&form.password) {
+        return Ok(show_edit(&state, &staff, &account, Some(message))
+            .await?
+            .into_response());
+    }
+    let password = form.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    state
+        .store
+        .set_password(staff.tenant(), &login_id, &hash)
+        .await?;
+    if login_id != staff.account.login_id {
+        state.store.delete_sessions_of(&login_id).await?;
+    }
+    record(&state, &staff, "パスワード変更", login_id).await?;
+    Ok(Redirect::to("/accounts").into_response())
+}
