@@ -1,6 +1,7 @@
 //! Start-up: open the store, connect to J-LIS, build the routes and serve them over mutual
 //! TLS. Tests and the sandbox start the hub only through [`Application::build`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use renkei_registry::RegistryClient;
@@ -8,11 +9,15 @@ use renkei_store::{StoreError, StoreUrl};
 use renkei_wire::metrics::Metrics;
 use renkei_wire::server::{self, RunningServer};
 use renkei_wire::tls::TlsError;
+use renkei_wire::signing::SignatureVerifier;
 use renkei_wire::Client;
 use tokio::sync::watch;
 
 use crate::config::HubConfig;
 use crate::domain::Derivation;
+use crate::inquiry::Inquiries;
+use crate::permission::PermissionTable;
+use crate::recorder::Recorder;
 use crate::issue::Issuer;
 use crate::store::Store;
 
@@ -33,6 +38,8 @@ pub enum StartError {
     Tls(#[from] TlsError),
     #[error("情報提供ネットワークシステムの待ち受けを開始できません: {0}")]
     Bind(#[from] std::io::Error),
+    #[error("情報提供ネットワークシステムの設定: {0}")]
+    Config(String),
 }
 
 impl Application {
@@ -47,13 +54,27 @@ impl Application {
         let registry = Client::new(config.tls.client_config()?, &config.registry_url)
             .with_timeout(REGISTRY_TIMEOUT);
         let metrics = Metrics::default();
+        let derivation = Arc::new(Derivation::new(&config.keys));
         let issuer = Issuer::new(
             store.clone(),
             RegistryClient::from_client(registry),
-            Derivation::new(&config.keys),
+            derivation.clone(),
             &metrics,
         );
-        let router = crate::api::router(issuer);
+        let recorder = Recorder::start(store.clone(), config.keys.log_key_pair()).await?;
+        let inquiries = Inquiries::new(
+            store.clone(),
+            derivation,
+            PermissionTable::builtin(),
+            &config.directory,
+            config.tls.client_config()?,
+            SignatureVerifier::new(&config.tls.ca)?,
+            recorder,
+            Duration::from_millis(config.inquiry_deadline_ms),
+            &metrics,
+        )
+        .map_err(StartError::Config)?;
+        let router = crate::api::router(issuer, inquiries);
         let server = server::start(
             "hub",
             &config.listen,
