@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod agency;
+mod audit;
 mod bench;
 mod logging;
 mod pki;
@@ -39,6 +41,10 @@ enum Command {
     Terminal(renkei_terminal::cli::TerminalArgs),
     /// 性能を測定します
     Bench(bench::BenchArgs),
+    /// 情報保有機関（市町村など）の職員としての操作（サンドボックス）
+    Agency(agency::AgencyArgs),
+    /// 監査: 情報提供等記録の検証
+    Audit(audit::AuditArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -55,5 +61,7 @@ fn main() -> anyhow::Result<()> {
         Command::Synth(args) => renkei_synth::cli::run(args),
         Command::Terminal(args) => Ok(runtime.block_on(renkei_terminal::cli::run(args))?),
         Command::Bench(args) => runtime.block_on(bench::run(args)),
+        Command::Agency(args) => runtime.block_on(agency::run(args)),
+        Command::Audit(args) => runtime.block_on(audit::run(args)),
     }
 }

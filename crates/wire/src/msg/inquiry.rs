@@ -211,3 +211,28 @@ pub fn answer_message_parts(
         ],
     )
 }
+
+/// An insurer's inquiry about one of its subscribers, by 枝番, served by `intermediate`
+/// (which turns the 枝番 into the insurer's 符号 and asks the hub, or — between insurers it
+/// hosts — answers inside by 枝番 alone).
+pub struct InsurerInquire;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InsurerInquireRequest {
+    /// The staff's id of this inquiry: re-sending it returns the recorded outcome.
+    pub request_id: String,
+    /// One of the insurer's 保険者番号 (names the tenant).
+    pub insurer_number: String,
+    /// 被保険者枝番 of the subscriber.
+    pub branch: String,
+    pub task: String,
+    pub info: String,
+    /// Institution code of the provider, e.g. `city-131121`.
+    pub provider: String,
+}
+
+impl Endpoint for InsurerInquire {
+    const PATH: &'static str = "/v1/insurer/inquiry";
+    type Request = InsurerInquireRequest;
+    type Response = InquireResponse;
+}

@@ -1,0 +1,149 @@
+//! 情報照会 in `intermediate` (workflow 2), for its insurer tenants:
+//!
+//! - asking: an insurer names its subscriber by 枝番; `intermediate` finds the insurer's 符号,
+//!   signs the request with its own key (it acts for the tenant) and asks the hub;
+//! - answering: the hub forwards an inquiry addressed to a tenant with the tenant's 符号;
+//!   `intermediate` finds the subscriber and answers from what it holds ([`answer`]), signed.
+//!
+//! The insurer never sees a 符号; the hub never sees a 枝番.
+
+pub mod answer;
+pub mod store;
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use renkei_wire::msg::hub::Fugo;
+use renkei_wire::msg::inquiry::{
+    answer_message, Inquire, InquireRequest, InquireResponse, InsurerInquire,
+    InsurerInquireRequest, Provide, ProvideRequest, ProvideResponse, Provided,
+};
+use renkei_wire::signing::{SenderSignature, Signer};
+use renkei_wire::{ApiError, Body, CallError, Client, Endpoint, Identity, Role};
+
+use crate::registration::Registrar;
+
+/// What the inquiry handlers share.
+pub struct Inquiries {
+    pub registrar: Arc<Registrar>,
+    pub hub: Client,
+    pub signer: Signer,
+}
+
+fn store_error(e: renkei_store::StoreError) -> ApiError {
+    tracing::error!(error = %e, "store failure during an inquiry");
+    ApiError::unavailable(
+        "store_unavailable",
+        "中間サーバの保存処理でエラーが発生しました。しばらくしてから再送してください",
+    )
+}
+
+async fn insurer_inquire(
+    State(me): State<Arc<Inquiries>>,
+    caller: Identity,
+    body: Result<Body<InsurerInquireRequest>, ApiError>,
+) -> Result<Json<InquireResponse>, ApiError> {
+    let Body(req) = body?;
+    if caller.role != Role::Insurer {
+        return Err(ApiError::forbidden(
+            "情報照会は医療保険者の統合専用端末からのみ行えます",
+        ));
+    }
+    let store = me.registrar.store();
+    let tenant = store
+        .tenant_by_insurer_number(&req.insurer_number)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_insurer",
+                format!("保険者番号 {} は登録されていません", req.insurer_number),
+            )
+        })?;
+    if tenant.code != caller.code {
+        return Err(ApiError::forbidden(format!(
+            "保険者番号 {} は貴機関（{}）の保険者番号ではありません",
+            req.insurer_number, caller.code
+        )));
+    }
+    let fugo = store::fugo_of_branch(store, &tenant.code, &req.branch)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_branch",
+                format!(
+                    "照会番号 {}: 被保険者枝番「{}」の加入者は登録されていません",
+                    req.request_id, req.branch
+                ),
+            )
+        })?;
+    let mut request = InquireRequest {
+        request_id: req.request_id,
+        asker: tenant.code,
+        fugo: Fugo(fugo),
+        task: req.task,
+        info: req.info,
+        provider: req.provider,
+        signature: SenderSignature {
+            cert: Vec::new(),
+            signature: Vec::new(),
+        },
+    };
+    request.signature = me.signer.sign(&request.signed_message());
+    match me.hub.call::<Inquire>(&request).await {
+        Ok(answer) => Ok(Json(answer)),
+        Err(CallError::Api(e)) => Err(e),
+        Err(e) => {
+            tracing::warn!(error = %e, "hub unavailable for an inquiry");
+            Err(ApiError::unavailable(
+                "hub_unavailable",
+                format!(
+                    "情報提供ネットワークシステムに接続できません（照会番号 {}）。同じ照会番号で再送してください",
+                    request.request_id
+                ),
+            ))
+        }
+    }
+}
+
+async fn provide(
+    State(me): State<Arc<Inquiries>>,
+    caller: Identity,
+    body: Result<Body<ProvideRequest>, ApiError>,
+) -> Result<Json<ProvideResponse>, ApiError> {
+    if caller.role != Role::Hub {
+        return Err(ApiError::forbidden(
+            "照会に回答するのは情報提供ネットワークシステム経由の照会だけです（規則: 提供は hub 経由に限る）",
+        ));
+    }
+    let Body(req) = body?;
+    let store = me.registrar.store();
+    let items = match store::branch_of_fugo(store, &req.provider, &req.fugo.0)
+        .await
+        .map_err(store_error)?
+    {
+        Some(branch) => answer::answer(store, &req.provider, &branch, &req.info)
+            .await
+            .map_err(store_error)?,
+        None => None,
+    };
+    let answer = match items {
+        Some(items) => Provided::Data { items },
+        None => Provided::NoRecord,
+    };
+    let signature = me.signer.sign(&answer_message(&req, &answer));
+    Ok(Json(ProvideResponse { answer, signature }))
+}
+
+pub fn router(inquiries: Arc<Inquiries>) -> Router {
+    Router::new()
+        .route(InsurerInquire::PATH, post(insurer_inquire))
+        .route(Provide::PATH, post(provide))
+        .with_state(inquiries)
+}
