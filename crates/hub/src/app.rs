@@ -28,6 +28,7 @@ const REGISTRY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Application {
     server: RunningServer,
     store: Store,
+    log_writer: tokio::task::JoinHandle<()>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +62,8 @@ impl Application {
             derivation.clone(),
             &metrics,
         );
-        let recorder = Recorder::start(store.clone(), config.keys.log_key_pair()).await?;
+        let (recorder, log_writer) =
+            Recorder::start(store.clone(), config.keys.log_key_pair()).await?;
         let inquiries = Inquiries::new(
             store.clone(),
             derivation,
@@ -85,7 +87,11 @@ impl Application {
         )
         .await?;
         tracing::info!(store = %url, "hub started");
-        Ok(Application { server, store })
+        Ok(Application {
+            server,
+            store,
+            log_writer,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -100,10 +106,16 @@ impl Application {
         &self.store
     }
 
-    /// Waits until the server has shut down and drained its connections.
+    /// Waits until the server has shut down and drained its connections, and the log writer
+    /// has signed its last checkpoint.
     pub async fn wait(self) {
         if let Err(e) = self.server.handle.await {
             tracing::error!(error = %e, "hub server task failed");
+        }
+        match tokio::time::timeout(Duration::from_secs(10), self.log_writer).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "hub log writer failed"),
+            Err(_) => tracing::warn!("hub log writer did not stop in time"),
         }
     }
 }

@@ -58,16 +58,16 @@ pub struct Recorder {
 
 impl Recorder {
     /// Resumes the log from `store` and starts the writer task. It stops (with a final
-    /// checkpoint) once every [`Recorder`] is dropped.
+    /// checkpoint) once every [`Recorder`] is dropped; the handle says when it has.
     pub async fn start(
         store: Store,
         key: ring::signature::Ed25519KeyPair,
-    ) -> Result<Recorder, StoreError> {
+    ) -> Result<(Recorder, tokio::task::JoinHandle<()>), StoreError> {
         let head = store.log_head().await?;
         let writer = LogWriter::resume(key, CHECKPOINT_EVERY, head.last.as_ref(), head.checkpointed_seq);
         let (jobs, rx) = mpsc::channel(MAX_BATCH * 4);
-        tokio::spawn(run(store, writer, rx));
-        Ok(Recorder { jobs })
+        let task = tokio::spawn(run(store, writer, rx));
+        Ok((Recorder { jobs }, task))
     }
 
     /// Records `exchange` (or finds it recorded) and returns its entry once durable.

@@ -37,7 +37,7 @@ async fn entries_are_recorded_once_per_request_and_chain_without_forks() {
     let public = keys.log_public_key();
     for engine in engines("hub_log") {
         let store = Store::open(&engine.url).await.unwrap();
-        let recorder = Recorder::start(store.clone(), keys.log_key_pair()).await.unwrap();
+        let (recorder, writer) = Recorder::start(store.clone(), keys.log_key_pair()).await.unwrap();
 
         // 200 concurrent appends, each request id sent twice at the same time.
         let mut tasks = Vec::new();
@@ -90,11 +90,11 @@ async fn entries_are_recorded_once_per_request_and_chain_without_forks() {
             vec![Outcome::Data, Outcome::Unavailable]
         );
         drop(recorder);
+        writer.await.unwrap();
 
         // A new writer (a restarted hub) continues the chain, and a re-send still finds the
         // stored entry beyond its memory.
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        let recorder = Recorder::start(store.clone(), keys.log_key_pair()).await.unwrap();
+        let (recorder, writer) = Recorder::start(store.clone(), keys.log_key_pair()).await.unwrap();
         let resent = recorder
             .record(exchange("koiki-13", "req-0", Outcome::Data))
             .await
@@ -106,7 +106,7 @@ async fn entries_are_recorded_once_per_request_and_chain_without_forks() {
             .unwrap();
         assert_eq!(next.entry.seq, 203);
         drop(recorder);
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        writer.await.unwrap();
 
         let log = store.read_log().await.unwrap();
         assert_eq!(log.entries.len(), 203);
