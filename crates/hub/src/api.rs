@@ -7,7 +7,10 @@ use axum::routing::post;
 use axum::{Json, Router};
 use http::StatusCode;
 use renkei_wire::msg::hub::{IssueFugo, IssueFugoRequest, IssueFugoResponse};
-use renkei_wire::msg::inquiry::{Inquire, InquireRequest, InquireResponse};
+use renkei_wire::msg::inquiry::{
+    Inquire, InquireRequest, InquireResponse, RecordInternal, RecordInternalRequest,
+    RecordInternalResponse,
+};
 use renkei_wire::{ApiError, Body, Endpoint, Identity};
 
 use crate::domain::{authorize_issue, check_batch, AgencyCode, Refusal};
@@ -64,6 +67,7 @@ pub fn router(issuer: Issuer, inquiries: Inquiries) -> Router {
         .merge(
             Router::new()
                 .route(Inquire::PATH, post(inquire))
+                .route(RecordInternal::PATH, post(record_internal))
                 .with_state(inquiries),
         )
 }
@@ -117,4 +121,13 @@ async fn issue_fugo(
         .await
         .map_err(HubError::from)?;
     Ok(Json(IssueFugoResponse { fugo }))
+}
+
+async fn record_internal(
+    State(inquiries): State<Inquiries>,
+    caller: Identity,
+    body: Result<Body<RecordInternalRequest>, ApiError>,
+) -> Result<Json<RecordInternalResponse>, ApiError> {
+    let Body(request) = body?;
+    Ok(Json(inquiries.record_internal(&caller, request).await?))
 }

@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 use renkei_store::StoreError;
 use renkei_wire::metrics::{Counter, Metrics};
 use renkei_wire::msg::inquiry::{
-    answer_digest, answer_message, InquireRequest, InquireResponse, InquiryAnswer, Provide,
-    ProvideRequest, Provided,
+    answer_digest, answer_message, answer_message_parts, InquireRequest, InquireResponse,
+    InquiryAnswer, Provide, ProvideRequest, Provided, RecordInternalRequest,
+    RecordInternalResponse,
 };
 use renkei_wire::signing::{sha256, SenderSignature, SignatureVerifier};
 use renkei_wire::{CallError, Client, Identity, Role};
@@ -151,37 +152,7 @@ impl Inquiries {
         req: InquireRequest,
     ) -> Result<InquireResponse, InquiryError> {
         let me = &*self.inner;
-        check_request(&req)?;
-        // Who may ask for whom: an agency for itself; intermediate for the insurers it hosts.
-        let asker = me
-            .directory
-            .get(&req.asker)
-            .ok_or_else(|| InquiryError::UnknownAsker(req.asker.clone()))?;
-        let allowed = match caller.role {
-            Role::Agency => caller.code == req.asker,
-            Role::Intermediate => asker.signer == caller.code,
-            _ => false,
-        };
-        if !allowed {
-            return Err(InquiryError::Forbidden(format!(
-                "{}（{}）は「{}」として照会できません（規則: 照会は自機関分、中間サーバは収容する保険者分に限る）",
-                caller.name, caller.code, req.asker
-            )));
-        }
-        let signer = me
-            .verifier
-            .verify(&req.signature, &req.signed_message())
-            .map_err(InquiryError::BadSignature)?;
-        if signer.code != caller.code || signer.role != caller.role {
-            return Err(InquiryError::BadSignature(format!(
-                "署名者（{}）が送信者（{}）と違います",
-                signer.code, caller.code
-            )));
-        }
-        let provider = me
-            .directory
-            .get(&req.provider)
-            .ok_or_else(|| InquiryError::UnknownProvider(req.provider.clone()))?;
+        let (asker, provider) = me.admit(caller, &req)?;
 
         // Re-sent: answer what was recorded.
         let recorded = me.store.recorded(&req.asker, &req.request_id).await?;
@@ -270,6 +241,135 @@ impl Inquiries {
     }
 }
 
+impl Inquiries {
+    /// Authorizes and records an exchange between two insurer tenants that `intermediate`
+    /// resolves inside by 枝番 ([`RecordInternal`]): the same table, the same log.
+    pub async fn record_internal(
+        &self,
+        caller: &Identity,
+        req: RecordInternalRequest,
+    ) -> Result<RecordInternalResponse, InquiryError> {
+        let me = &*self.inner;
+        if caller.role != Role::Intermediate {
+            return Err(InquiryError::Forbidden(
+                "保険者間の照会を記録できるのは中間サーバだけです（規則: 中間サーバ内の照会）".into(),
+            ));
+        }
+        let q = &req.inquiry;
+        let (asker, provider) = me.admit(caller, q)?;
+        if provider.signer != caller.code || req.answer_kind > 1 {
+            return Err(InquiryError::BadRequest(format!(
+                "照会番号 {}: 提供者「{}」はこの中間サーバの保険者ではありません",
+                q.request_id, q.provider
+            )));
+        }
+        let recorded = me.store.recorded(&q.asker, &q.request_id).await?;
+        if let Some(first) = recorded.first() {
+            let x = &first.exchange;
+            if (x.provider.as_str(), x.task.as_str(), x.info.as_str())
+                != (q.provider.as_str(), q.task.as_str(), q.info.as_str())
+            {
+                return Err(InquiryError::RequestIdReused(q.request_id.clone()));
+            }
+            me.counters.replayed.inc();
+            let kind = match &x.outcome {
+                Outcome::Data => "data",
+                Outcome::NoRecord => "no_record",
+                Outcome::Refused(_) => "refused",
+                Outcome::Unavailable => "unavailable",
+            };
+            let refused = match &x.outcome {
+                Outcome::Refused(code) => match refusal_answer(me, asker, provider, q, code) {
+                    InquiryAnswer::Refused { code, message } => Some((code, message)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            return Ok(RecordInternalResponse {
+                refused,
+                recorded_kind: kind.to_owned(),
+                record: first.seq,
+                replayed: true,
+            });
+        }
+        let asker_code = AgencyCode::parse(&q.asker).map_err(InquiryError::BadRequest)?;
+        let person = me
+            .store
+            .person_of(&asker_code, &q.fugo)
+            .await?
+            .ok_or_else(|| InquiryError::UnknownFugo(q.request_id.clone()))?;
+        let (outcome, refused, answer_evidence) =
+            match me.table.authorize(asker.kind, &q.task, provider.kind, &q.info) {
+                Err(r) => (
+                    Outcome::from(&r),
+                    Some((r.code().to_owned(), r.to_string())),
+                    Vec::new(),
+                ),
+                Ok(_) => {
+                    let message = answer_message_parts(
+                        &q.request_id,
+                        &q.asker,
+                        &q.provider,
+                        &q.task,
+                        &q.info,
+                        req.answer_kind,
+                        &req.answer_digest,
+                    );
+                    let who = me
+                        .verifier
+                        .verify(&req.answer_signature, &message)
+                        .map_err(InquiryError::BadSignature)?;
+                    if who.code != caller.code {
+                        return Err(InquiryError::BadSignature(
+                            "回答の署名者が中間サーバではありません".into(),
+                        ));
+                    }
+                    let outcome = if req.answer_kind == 0 {
+                        Outcome::Data
+                    } else {
+                        Outcome::NoRecord
+                    };
+                    (
+                        outcome,
+                        None,
+                        evidence::encode(&req.answer_signature, &req.answer_digest),
+                    )
+                }
+            };
+        let kind = match outcome {
+            Outcome::Data => "data",
+            Outcome::NoRecord => "no_record",
+            _ => "refused",
+        };
+        let recorded = me
+            .recorder
+            .record(Exchange {
+                asker: q.asker.clone(),
+                provider: q.provider.clone(),
+                task: q.task.clone(),
+                info: q.info.clone(),
+                outcome,
+                disclosable: true,
+                request_id: q.request_id.clone(),
+                person,
+                request_signature: evidence::encode(&q.signature, &sha256(q.fugo.0.as_bytes())),
+                answer_signature: answer_evidence,
+            })
+            .await?;
+        match kind {
+            "data" => me.counters.data.inc(),
+            "no_record" => me.counters.no_record.inc(),
+            _ => me.counters.refused.inc(),
+        }
+        Ok(RecordInternalResponse {
+            refused,
+            recorded_kind: kind.to_owned(),
+            record: recorded.entry.seq,
+            replayed: !recorded.new,
+        })
+    }
+}
+
 fn refusal_answer(
     me: &Inner,
     asker: &Institution,
@@ -288,6 +388,47 @@ fn refusal_answer(
 }
 
 impl Inner {
+    /// Checks the request, that the caller may ask for the asker, and the asker's signature;
+    /// returns the asker and the provider.
+    fn admit(
+        &self,
+        caller: &Identity,
+        req: &InquireRequest,
+    ) -> Result<(&Institution, &Institution), InquiryError> {
+        check_request(req)?;
+        // Who may ask for whom: an agency for itself; intermediate for the insurers it hosts.
+        let asker = self
+            .directory
+            .get(&req.asker)
+            .ok_or_else(|| InquiryError::UnknownAsker(req.asker.clone()))?;
+        let allowed = match caller.role {
+            Role::Agency => caller.code == req.asker,
+            Role::Intermediate => asker.signer == caller.code,
+            _ => false,
+        };
+        if !allowed {
+            return Err(InquiryError::Forbidden(format!(
+                "{}（{}）は「{}」として照会できません（規則: 照会は自機関分、中間サーバは収容する保険者分に限る）",
+                caller.name, caller.code, req.asker
+            )));
+        }
+        let signer = self
+            .verifier
+            .verify(&req.signature, &req.signed_message())
+            .map_err(InquiryError::BadSignature)?;
+        if signer.code != caller.code || signer.role != caller.role {
+            return Err(InquiryError::BadSignature(format!(
+                "署名者（{}）が送信者（{}）と違います",
+                signer.code, caller.code
+            )));
+        }
+        let provider = self
+            .directory
+            .get(&req.provider)
+            .ok_or_else(|| InquiryError::UnknownProvider(req.provider.clone()))?;
+        Ok((asker, provider))
+    }
+
     fn forward_request(
         &self,
         req: &InquireRequest,

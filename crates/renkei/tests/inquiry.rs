@@ -33,13 +33,13 @@ fn agency_inquire(data: &Path, agency: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn audit(data: &Path) -> Output {
-    renkei()
-        .args(["audit", "verify", "--sandbox"])
-        .arg(data)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .unwrap()
+fn audit(data: &Path, store: Option<&str>) -> Output {
+    let mut cmd = renkei();
+    cmd.args(["audit", "verify", "--sandbox"]).arg(data);
+    if let Some(url) = store {
+        cmd.args(["--store", url]);
+    }
+    cmd.env("RUST_BACKTRACE", "0").output().unwrap()
 }
 
 fn json(out: &Output) -> serde_json::Value {
@@ -96,8 +96,25 @@ fn sqlite_text(path: &Path, sql: &str) -> Vec<String> {
 
 #[test]
 fn inquiries_flow_through_the_sandbox_and_the_audit_finds_any_tampering() {
+    flow(None);
+}
+
+#[test]
+fn inquiries_flow_through_the_sandbox_on_postgres() {
+    let Some(pg) = renkei_store::testing::PostgresPrefix::new("inquiry") else {
+        return;
+    };
+    flow(Some(&pg.url));
+}
+
+/// The whole flow; on SQLite also the checks that read the stores' files and the tampering.
+fn flow(store: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
-    let sandbox = SandboxProcess::start(dir.path(), &["--subscribers", "2000"]);
+    let mut extra = vec!["--subscribers", "2000"];
+    if let Some(url) = store {
+        extra.extend(["--store", url]);
+    }
+    let sandbox = SandboxProcess::start(dir.path(), &extra);
     let data = sandbox.data();
     let sample = data.join("samples/加入者情報_東京都.csv");
     let out = dir.path().join("result.csv");
@@ -163,6 +180,45 @@ fn inquiries_flow_through_the_sandbox_and_the_audit_finds_any_tampering() {
     let asked = json(&asked);
     assert_eq!(items(&asked)["被保険者番号"], insured);
 
+    // Between two 広域連合 hosted by intermediate: the same people registered with 神奈川県's
+    // union too; 東京都 asks by its own 枝番 alone, inside intermediate, recorded by the hub.
+    let profile: toml::Value =
+        toml::from_str(&std::fs::read_to_string(data.join("sandbox.toml")).unwrap()).unwrap();
+    let kanagawa = profile["insurers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"].as_str() == Some("koiki-14"))
+        .unwrap();
+    let kanagawa_number = kanagawa["insurer_numbers"][0].as_str().unwrap().to_owned();
+    let out14 = dir.path().join("result14.csv");
+    let reg = register(&data, &kanagawa_number, &sample, &out14, &[]);
+    assert!(reg.status.success(), "{}", text(&reg));
+    assert!(read_result(&out14).iter().all(|r| r.result == "登録"));
+    let between = ["--branch", &branch, "--task", "K03", "--info", "J04", "--to", "koiki-14", "--request-id", "e2e-x"];
+    let other = inquire(&data, &between);
+    assert!(other.status.success(), "{}", text(&other));
+    let other_json = json(&other);
+    assert_eq!(items(&other_json)["被保険者番号"], insured);
+    assert_eq!(json(&inquire(&data, &between))["record"], other_json["record"]);
+    let refused_between = json(&inquire(&data, &["--branch", &branch, "--task", "K02", "--info", "J01", "--to", "koiki-14"]));
+    assert_eq!(refused_between["answer"]["code"], "provider_not_holder");
+
+    let outputs = [&first, &none, &refused, &other]
+        .iter()
+        .map(|o| text(o))
+        .collect::<String>()
+        + &asked.to_string();
+    assert!(!outputs.contains(&number), "個人番号 shown");
+    if let Some(url) = store {
+        let log = sandbox.stop();
+        assert!(!log.contains(&number), "個人番号 in the sandbox log");
+        let ok = audit(&data, Some(url));
+        assert!(ok.status.success(), "{}", text(&ok));
+        assert!(text(&ok).contains("7 件"), "{}", text(&ok));
+        return;
+    }
+
     // No 符号 crosses: neither the CLI outputs nor the other side's store hold the other
     // side's 符号; no 個人番号 in any output or log.
     let koiki_fugo = sqlite_text(
@@ -175,29 +231,31 @@ fn inquiries_flow_through_the_sandbox_and_the_audit_finds_any_tampering() {
     );
     assert_eq!((koiki_fugo.len(), city_fugo.len()), (1, 1));
     assert_ne!(koiki_fugo[0], city_fugo[0]);
-    let outputs = [&first, &none, &refused]
-        .iter()
-        .map(|o| text(o))
-        .collect::<String>()
-        + &asked.to_string();
     for secret in [&koiki_fugo[0], &city_fugo[0], &number] {
         assert!(!outputs.contains(secret.as_str()), "{secret} shown");
     }
-    let agency_db = std::fs::read(data.join(format!("agencies/{SETAGAYA}/agency.db"))).unwrap();
+    let mut agency_db = std::fs::read(data.join(format!("agencies/{SETAGAYA}/agency.db"))).unwrap();
+    agency_db.extend(
+        std::fs::read(data.join(format!("agencies/{SETAGAYA}/agency.db-wal"))).unwrap_or_default(),
+    );
+    assert!(contains(&agency_db, city_fugo[0].as_bytes()), "the check reads the store");
     assert!(!contains(&agency_db, koiki_fugo[0].as_bytes()));
     let log = sandbox.stop();
     assert!(!log.contains(&number), "個人番号 in the sandbox log");
-    for system in ["intermediate/intermediate.db", "hub/hub.db"] {
-        let bytes = std::fs::read(data.join(system)).unwrap();
+    // (The hub holds every agency's 符号 in its links: that is what 符号変換 needs.)
+    for system in ["intermediate/intermediate.db"] {
+        let mut bytes = std::fs::read(data.join(system)).unwrap();
+        bytes.extend(std::fs::read(data.join(format!("{system}-wal"))).unwrap_or_default());
+        assert!(contains(&bytes, koiki_fugo[0].as_bytes()), "the check reads the store");
         assert!(!contains(&bytes, city_fugo[0].as_bytes()), "{system} holds the city's 符号");
     }
 
     // The audit passes on the untouched log, with every entry signed at shutdown.
-    let ok = audit(&data);
+    let ok = audit(&data, None);
     assert!(ok.status.success(), "{}", text(&ok));
     assert!(text(&ok).contains("未署名の末尾 0 件"), "{}", text(&ok));
     let entries = sqlite_text(&data.join("hub/hub.db"), "SELECT CAST(COUNT(*) AS TEXT) FROM record_log");
-    assert_eq!(entries, vec!["5".to_owned()], "one entry per exchange, none for re-sends");
+    assert_eq!(entries, vec!["7".to_owned()], "one entry per exchange, none for re-sends");
 
     // Each kind of tampering fails the audit and names the first bad entry.
     let hub_db = data.join("hub/hub.db");
@@ -224,13 +282,13 @@ fn inquiries_flow_through_the_sandbox_and_the_audit_finds_any_tampering() {
         let conn = rusqlite::Connection::open(&hub_db).unwrap();
         conn.execute_batch(sql).unwrap();
         drop(conn);
-        let out = audit(&data);
+        let out = audit(&data, None);
         assert!(!out.status.success(), "{sql}: audit passed");
         let message = text(&out);
         assert!(message.contains(first_bad), "{sql}: {message}");
     }
     std::fs::write(&hub_db, &pristine).unwrap();
-    assert!(audit(&data).status.success());
+    assert!(audit(&data, None).status.success());
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -18,8 +18,9 @@ use axum::routing::post;
 use axum::{Json, Router};
 use renkei_wire::msg::hub::Fugo;
 use renkei_wire::msg::inquiry::{
-    answer_message, Inquire, InquireRequest, InquireResponse, InsurerInquire,
-    InsurerInquireRequest, Provide, ProvideRequest, ProvideResponse, Provided,
+    answer_digest, answer_message, answer_message_parts, Inquire, InquireRequest,
+    InquireResponse, InquiryAnswer, InsurerInquire, InsurerInquireRequest, Provide,
+    ProvideRequest, ProvideResponse, Provided, RecordInternal, RecordInternalRequest,
 };
 use renkei_wire::signing::{SenderSignature, Signer};
 use renkei_wire::{ApiError, Body, CallError, Client, Endpoint, Identity, Role};
@@ -70,6 +71,9 @@ async fn insurer_inquire(
             req.insurer_number, caller.code
         )));
     }
+    let internal = store::is_tenant(store, &req.provider)
+        .await
+        .map_err(store_error)?;
     let fugo = store::fugo_of_branch(store, &tenant.code, &req.branch)
         .await
         .map_err(store_error)?
@@ -96,6 +100,9 @@ async fn insurer_inquire(
         },
     };
     request.signature = me.signer.sign(&request.signed_message());
+    if internal {
+        return between_tenants(&me, &req.branch, request).await.map(Json);
+    }
     match me.hub.call::<Inquire>(&request).await {
         Ok(answer) => Ok(Json(answer)),
         Err(CallError::Api(e)) => Err(e),
@@ -110,6 +117,87 @@ async fn insurer_inquire(
             ))
         }
     }
+}
+
+/// An inquiry to another tenant of this server: the person is found there through the person
+/// index (by 枝番, never leaving this server), the hub authorizes and records the exchange,
+/// and only then is the answer released.
+async fn between_tenants(
+    me: &Inquiries,
+    branch: &str,
+    inquiry: InquireRequest,
+) -> Result<InquireResponse, ApiError> {
+    let store = me.registrar.store();
+    let person = store::person_of_branch(store, &inquiry.asker, branch)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(ApiError::internal)?;
+    let found = store::subscriber_of_person(store, &inquiry.provider, &person)
+        .await
+        .map_err(store_error)?;
+    let (items, provider_fugo) = match &found {
+        Some((other_branch, fugo)) => (
+            answer::answer(store, &inquiry.provider, other_branch, &inquiry.info)
+                .await
+                .map_err(store_error)?,
+            Fugo(fugo.clone()),
+        ),
+        // Not a subscriber there: the digest covers an empty 符号.
+        None => (None, Fugo(String::new())),
+    };
+    let provided = match items {
+        Some(items) => Provided::Data { items },
+        None => Provided::NoRecord,
+    };
+    let kind = match provided {
+        Provided::Data { .. } => 0,
+        Provided::NoRecord => 1,
+    };
+    let digest = answer_digest(&provider_fugo, &provided);
+    let answer_signature = me.signer.sign(&answer_message_parts(
+        &inquiry.request_id,
+        &inquiry.asker,
+        &inquiry.provider,
+        &inquiry.task,
+        &inquiry.info,
+        kind,
+        &digest,
+    ));
+    let request_id = inquiry.request_id.clone();
+    let recorded = me
+        .hub
+        .call::<RecordInternal>(&RecordInternalRequest {
+            inquiry,
+            answer_kind: kind,
+            answer_digest: digest,
+            answer_signature,
+        })
+        .await
+        .map_err(|e| match e {
+            CallError::Api(e) => e,
+            e => {
+                tracing::warn!(error = %e, "hub unavailable for an internal inquiry");
+                ApiError::unavailable(
+                    "hub_unavailable",
+                    format!(
+                        "情報提供ネットワークシステムに接続できないため照会を記録できません（照会番号 {request_id}）。同じ照会番号で再送してください"
+                    ),
+                )
+            }
+        })?;
+    let answer = match (recorded.refused, provided) {
+        (Some((code, message)), _) => InquiryAnswer::Refused { code, message },
+        // A re-send of an exchange recorded as "no record" stays "no record".
+        (None, _) if recorded.recorded_kind == "no_record" => InquiryAnswer::NoRecord,
+        (None, Provided::Data { items }) => InquiryAnswer::Data { items },
+        (None, Provided::NoRecord) => InquiryAnswer::NoRecord,
+    };
+    Ok(InquireResponse {
+        request_id,
+        answer,
+        record: recorded.record,
+        replayed: recorded.replayed,
+    })
 }
 
 async fn provide(

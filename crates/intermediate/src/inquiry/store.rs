@@ -53,3 +53,71 @@ async fn one(store: &Store, sql: &'static str, a: &str, b: &str) -> Result<Optio
         }
     }
 }
+
+/// Whether `code` is a tenant of this intermediate server.
+pub async fn is_tenant(store: &Store, code: &str) -> Result<bool, StoreError> {
+    Ok(one(store, "SELECT code FROM tenants WHERE code = $1 AND $2 = ''", code, "")
+        .await?
+        .is_some())
+}
+
+/// The person index key (keyed hash of the 個人番号, shared across tenants) of the tenant's
+/// subscriber `branch`.
+pub async fn person_of_branch(
+    store: &Store,
+    tenant: &str,
+    branch: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let sql = "SELECT person_key FROM subscribers WHERE tenant = $1 AND branch = $2";
+    match store {
+        Store::Sqlite(s) => {
+            let (a, b) = (tenant.to_owned(), branch.to_owned());
+            s.db.read(move |conn| -> Result<_, StoreError> {
+                Ok(conn
+                    .prepare_cached(sql)?
+                    .query_row([&a, &b], |r| r.get(0))
+                    .optional()?)
+            })
+            .await
+        }
+        Store::Postgres(s) => {
+            let client = s.db.client().await?;
+            let stmt = client.prepare_cached(sql).await?;
+            Ok(client
+                .query_opt(&stmt, &[&tenant, &branch])
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?)
+        }
+    }
+}
+
+/// (枝番, 符号) of the person with index key `person` at `tenant`, if a subscriber there.
+pub async fn subscriber_of_person(
+    store: &Store,
+    tenant: &str,
+    person: &[u8],
+) -> Result<Option<(String, String)>, StoreError> {
+    let sql = "SELECT branch, fugo FROM subscribers WHERE tenant = $1 AND person_key = $2";
+    match store {
+        Store::Sqlite(s) => {
+            let (a, b) = (tenant.to_owned(), person.to_vec());
+            s.db.read(move |conn| -> Result<_, StoreError> {
+                Ok(conn
+                    .prepare_cached(sql)?
+                    .query_row(rusqlite::params![a, b], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?)
+            })
+            .await
+        }
+        Store::Postgres(s) => {
+            let client = s.db.client().await?;
+            let stmt = client.prepare_cached(sql).await?;
+            client
+                .query_opt(&stmt, &[&tenant, &person])
+                .await?
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .transpose()
+        }
+    }
+}

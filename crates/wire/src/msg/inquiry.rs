@@ -236,3 +236,56 @@ impl Endpoint for InsurerInquire {
     type Request = InsurerInquireRequest;
     type Response = InquireResponse;
 }
+
+/// An exchange between two insurer tenants of `intermediate`, resolved inside it by 枝番
+/// (person index across tenants): before releasing the answer, `intermediate` has the hub
+/// authorize it against the permission table and record it in the same 情報提供等記録. The
+/// hub sees the asker's 符号 (to key the record to the person), the kind of answer and its
+/// digest — never a 枝番 or the data. Only `intermediate` may call it.
+pub struct RecordInternal;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordInternalRequest {
+    /// The inquiry as the asker's side signed it (signature by `intermediate`).
+    pub inquiry: InquireRequest,
+    /// 0 data, 1 no record: what the provider tenant holds.
+    pub answer_kind: u8,
+    /// [`answer_digest`] over the provider tenant's 符号 and the answer.
+    #[serde(with = "hex_digest")]
+    pub answer_digest: [u8; 32],
+    /// `intermediate`'s signature, for the provider tenant, over [`answer_message_parts`].
+    pub answer_signature: SenderSignature,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordInternalResponse {
+    /// `None` when permitted and recorded; the refusal (code, message) otherwise.
+    pub refused: Option<(String, String)>,
+    /// The recorded outcome when this request id was answered before (`data`, `no_record`,
+    /// `refused`), so that a re-send gets the same kind of answer.
+    pub recorded_kind: String,
+    pub record: u64,
+    pub replayed: bool,
+}
+
+impl Endpoint for RecordInternal {
+    const PATH: &'static str = "/v1/inquiry/internal";
+    type Request = RecordInternalRequest;
+    type Response = RecordInternalResponse;
+}
+
+mod hex_digest {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        let text = String::deserialize(d)?;
+        let bytes = hex::decode(text).map_err(|_| serde::de::Error::custom("16進数ではありません"))?;
+        bytes
+            .try_into()
+            .map_err(|_| serde::de::Error::custom("32バイトではありません"))
+    }
+}
