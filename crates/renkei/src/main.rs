@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 mod agency;
 mod audit;
 mod bench;
+mod bench_inquire;
 mod logging;
 mod pki;
 mod sandbox;
