@@ -334,6 +334,22 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
                 Outcome::Unavailable,
             ]
         );
+        // A forged signature in a rehashed chain beyond the last checkpoint is still caught,
+        // by the sender signature check, naming the entry.
+        let mut forged = log.entries.clone();
+        let answer = forged[0].exchange.answer_signature.clone();
+        forged[1].exchange.answer_signature = answer; // entry 2 (no record) "signed" with entry 1's
+        let mut prev = forged[0].hash;
+        for e in &mut forged[1..] {
+            e.hash = renkei_hub::record_log::entry_hash(&prev, e.seq, e.time_micros, &e.exchange);
+            prev = e.hash;
+        }
+        let err = verify_with(&forged, &[], &net.log_public_key, |e| evidence::verify_entry(e, &verifier))
+            .unwrap_err();
+        assert_eq!(err.first_bad_entry(), 2, "{err}");
+        // With the checkpoints, the rewritten chain is caught by them as well.
+        assert!(verify_with(&forged, &log.checkpoints, &net.log_public_key, |_| Ok(())).is_err());
+
         // Data answers carry the city's signature; the request the intermediate's.
         let (sig, _) = evidence::decode(&log.entries[0].exchange.answer_signature).unwrap();
         assert_eq!(verifier.verify(&sig, b"x").unwrap_err(), "署名が内容と一致しません");
