@@ -83,6 +83,7 @@ struct Inner {
     recorder: Recorder,
     deadline: Duration,
     counters: Counters,
+    links: std::sync::Mutex<HashMap<(String, String), [u8; 32]>>,
 }
 
 impl Inquiries {
@@ -141,6 +142,7 @@ impl Inquiries {
                 recorder,
                 deadline,
                 counters,
+                links: std::sync::Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -193,7 +195,6 @@ impl Inquiries {
 
         let asker_code = AgencyCode::parse(&req.asker).map_err(InquiryError::BadRequest)?;
         let person = me
-            .store
             .person_of(&asker_code, &req.fugo)
             .await?
             .ok_or_else(|| InquiryError::UnknownFugo(req.request_id.clone()))?;
@@ -294,7 +295,6 @@ impl Inquiries {
         }
         let asker_code = AgencyCode::parse(&q.asker).map_err(InquiryError::BadRequest)?;
         let person = me
-            .store
             .person_of(&asker_code, &q.fugo)
             .await?
             .ok_or_else(|| InquiryError::UnknownFugo(q.request_id.clone()))?;
@@ -387,7 +387,32 @@ fn refusal_answer(
     }
 }
 
+/// Links held in memory: (agency, 符号) → person key. A link never changes once issued, so
+/// a hit needs no store read; only found links are kept, and the map is emptied when full.
+const LINK_CACHE: usize = 1_000_000;
+
 impl Inner {
+    /// The person behind an agency's 符号, from the cache or the store.
+    async fn person_of(
+        &self,
+        agency: &AgencyCode,
+        fugo: &renkei_wire::msg::hub::Fugo,
+    ) -> Result<Option<[u8; 32]>, StoreError> {
+        let key = (agency.as_str().to_owned(), fugo.0.clone());
+        if let Some(p) = self.links.lock().expect("lock").get(&key) {
+            return Ok(Some(*p));
+        }
+        let found = self.store.person_of(agency, fugo).await?;
+        if let Some(p) = found {
+            let mut links = self.links.lock().expect("lock");
+            if links.len() >= LINK_CACHE {
+                links.clear();
+            }
+            links.insert(key, p);
+        }
+        Ok(found)
+    }
+
     /// Checks the request, that the caller may ask for the asker, and the asker's signature;
     /// returns the asker and the provider.
     fn admit(
@@ -459,7 +484,6 @@ impl Inner {
         // A provider with no 符号 for this person holds nothing on them.
         let provider_code = AgencyCode::parse(&req.provider).map_err(InquiryError::BadRequest)?;
         if self
-            .store
             .person_of(&provider_code, &forward.fugo)
             .await?
             .is_none()

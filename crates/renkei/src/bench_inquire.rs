@@ -36,7 +36,7 @@ pub struct InquireBenchArgs {
     /// 同時に照会する数（閉ループ）
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
-    /// 一定の到着率（件/秒）で照会する場合の率（省略時は閉ループ）
+    /// 一定の到着率（件/秒）で照会する場合の率（同時実行は --concurrency まで。省略時は閉ループ）
     #[arg(long)]
     pub rate: Option<u64>,
     /// 合成の東京都75歳以上の人数（世田谷区の住民が照会対象）
@@ -104,15 +104,19 @@ where
             }
         }
         Some(rate) => {
-            // Open loop: each call starts at its scheduled time, whatever the others do; the
-            // latency counts from the scheduled start, so queueing shows.
+            // Paced: each call is due at its scheduled time and its latency counts from then,
+            // so queueing shows; at most `concurrency` calls are in flight (like a client with
+            // a bounded connection pool), later ones wait for a slot.
             let gap = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+            let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
             for i in 0..total {
-                let due = started + gap * i as u32;
+                let due = started + gap.mul_f64(i as f64);
                 tokio::time::sleep_until(due.into()).await;
+                let slot = slots.clone().acquire_owned().await?;
                 let call = call.clone();
                 tasks.push(tokio::spawn(async move {
                     call(i).await?;
+                    drop(slot);
                     anyhow::Ok(vec![due.elapsed()])
                 }));
             }

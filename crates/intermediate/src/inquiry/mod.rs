@@ -54,42 +54,36 @@ async fn insurer_inquire(
         ));
     }
     let store = me.registrar.store();
-    let tenant = store
-        .tenant_by_insurer_number(&req.insurer_number)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_insurer",
-                format!("保険者番号 {} は登録されていません", req.insurer_number),
-            )
-        })?;
-    if tenant.code != caller.code {
+    let (tenant, fugo, internal) =
+        store::asker_context(store, &req.insurer_number, &req.branch, &req.provider)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_insurer",
+                    format!("保険者番号 {} は登録されていません", req.insurer_number),
+                )
+            })?;
+    if tenant != caller.code {
         return Err(ApiError::forbidden(format!(
             "保険者番号 {} は貴機関（{}）の保険者番号ではありません",
             req.insurer_number, caller.code
         )));
     }
-    let internal = store::is_tenant(store, &req.provider)
-        .await
-        .map_err(store_error)?;
-    let fugo = store::fugo_of_branch(store, &tenant.code, &req.branch)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_branch",
-                format!(
-                    "照会番号 {}: 被保険者枝番「{}」の加入者は登録されていません",
-                    req.request_id, req.branch
-                ),
-            )
-        })?;
+    let fugo = fugo.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_branch",
+            format!(
+                "照会番号 {}: 被保険者枝番「{}」の加入者は登録されていません",
+                req.request_id, req.branch
+            ),
+        )
+    })?;
     let mut request = InquireRequest {
         request_id: req.request_id,
-        asker: tenant.code,
+        asker: tenant,
         fugo: Fugo(fugo),
         task: req.task,
         info: req.info,
