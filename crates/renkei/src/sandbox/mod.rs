@@ -159,6 +159,12 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
             sample.display()
         );
     }
+    for a in &sandbox.agencies {
+        eprintln!("  情報保有機関 (agency)            {}", a.url());
+    }
+    eprintln!(
+        "\n登録後、加入者について世田谷区に情報照会するには（枝番は結果ファイルから）:\n  renkei terminal --sandbox {dir} --insurer 39131156 inquire --branch <枝番> --task K01 --info J01 --to city-131121\n情報提供等記録の検証: renkei audit verify --sandbox {dir}"
+    );
     eprintln!("\nCtrl-C で停止します。");
     wait_for_signal().await;
     eprintln!("停止しています…");
