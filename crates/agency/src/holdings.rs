@@ -64,7 +64,7 @@ pub fn synthetic(seed: u64) -> Vec<(&'static str, Items)> {
     family.insert("世帯人数".into(), members.to_string());
     out.push(("J02", family));
     // About a third of the elderly are certified.
-    if (r >> 32) % 3 == 0 {
+    if (r >> 32).is_multiple_of(3) {
         let level = CARE_LEVELS[((r >> 40) % CARE_LEVELS.len() as u64) as usize];
         let mut care = Items::new();
         care.insert("要介護度".into(), level.into());
