@@ -23,6 +23,7 @@ use tokio::sync::watch;
 
 const CITY: &str = "city-131016";
 const KOIKI: &str = "koiki-13";
+const HUNG: &str = "city-131024";
 
 fn number(i: u64) -> MyNumber {
     MyNumber::from_body_u64(10_000_000_000 + i * 7_919)
@@ -100,6 +101,15 @@ async fn start(url: &StoreUrl) -> Net {
     registry.store().upsert_residents(&records).await.unwrap();
 
     let agency_port = free_port();
+    // A provider that accepts connections and never answers.
+    let hung = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hung_port = hung.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in hung.incoming() {
+            held.push(conn);
+        }
+    });
     let hub_keys = HubConfig::generate_keys();
     let log_public_key = hub_keys.log_public_key();
     let hub = renkei_hub::Application::build(
@@ -115,6 +125,12 @@ async fn start(url: &StoreUrl) -> Net {
                     kind: "municipality".into(),
                     url: format!("https://127.0.0.1:{agency_port}"),
                     signer: CITY.into(),
+                },
+                DirectoryEntry {
+                    code: HUNG.into(),
+                    kind: "municipality".into(),
+                    url: format!("https://127.0.0.1:{hung_port}"),
+                    signer: HUNG.into(),
                 },
                 DirectoryEntry {
                     code: KOIKI.into(),
@@ -264,6 +280,17 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
         let e = as_city.call::<Inquire>(&other).await.unwrap_err();
         assert!(matches!(e, CallError::Api(e) if e.status == 403));
 
+        // A provider that never answers: unavailable within the deadline (500 ms).
+        as_intermediate.issue_fugo(HUNG, &[number(2)]).await.unwrap();
+        let mut to_hung = request(&signer, "q-hung", &f(2), "K01", "J01");
+        to_hung.provider = HUNG.into();
+        to_hung.signature = signer.sign(&to_hung.signed_message());
+        let started = Instant::now();
+        let hung = net.inquire(&to_hung).await.unwrap();
+        assert!(matches!(hung.answer, InquiryAnswer::Unavailable { .. }), "{:?}", hung.answer);
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(450) && took < Duration::from_secs(2), "{took:?}");
+
         // The provider goes down: unavailable within the deadline, recorded once, retryable.
         let (agency, agency_stop) = net.agency.take().unwrap();
         agency_stop.send(true).unwrap();
@@ -315,15 +342,15 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
 
         // The log: one entry per exchange, chained, checkpointed, every signature valid.
         let log = net.hub.store().read_log().await.unwrap();
-        assert_eq!(log.entries.len(), 5 + 600, "{}", engine.engine());
+        assert_eq!(log.entries.len(), 6 + 600, "{}", engine.engine());
         let verifier = SignatureVerifier::new(&net.pki.ca_cert_path()).unwrap();
         let summary = verify_with(&log.entries, &log.checkpoints, &net.log_public_key, |e| {
             evidence::verify_entry(e, &verifier)
         })
         .unwrap();
-        assert_eq!(summary.entries, 605);
+        assert_eq!(summary.entries, 606);
         use renkei_hub::record_log::Outcome;
-        let outcomes: Vec<_> = log.entries[..5].iter().map(|e| e.exchange.outcome.clone()).collect();
+        let outcomes: Vec<_> = log.entries[..6].iter().map(|e| e.exchange.outcome.clone()).collect();
         assert_eq!(
             outcomes,
             vec![
@@ -331,6 +358,7 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
                 Outcome::NoRecord,
                 Outcome::NoRecord,
                 Outcome::Refused("info_not_for_task".into()),
+                Outcome::Unavailable,
                 Outcome::Unavailable,
             ]
         );
