@@ -144,3 +144,7 @@ pub async fn asker_context(
         }
     }
 }
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;
