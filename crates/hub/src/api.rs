@@ -7,9 +7,14 @@ use axum::routing::post;
 use axum::{Json, Router};
 use http::StatusCode;
 use renkei_wire::msg::hub::{IssueFugo, IssueFugoRequest, IssueFugoResponse};
+use renkei_wire::msg::inquiry::{
+    Inquire, InquireRequest, InquireResponse, RecordInternal, RecordInternalRequest,
+    RecordInternalResponse,
+};
 use renkei_wire::{ApiError, Body, Endpoint, Identity};
 
 use crate::domain::{authorize_issue, check_batch, AgencyCode, Refusal};
+use crate::inquiry::{Inquiries, InquiryError};
 use crate::issue::{IssueError, Issuer};
 
 /// Why a request failed, in the hub's words.
@@ -55,10 +60,51 @@ impl From<HubError> for ApiError {
 }
 
 /// The hub's routes.
-pub fn router(issuer: Issuer) -> Router {
+pub fn router(issuer: Issuer, inquiries: Inquiries) -> Router {
     Router::new()
         .route(IssueFugo::PATH, post(issue_fugo))
         .with_state(issuer)
+        .merge(
+            Router::new()
+                .route(Inquire::PATH, post(inquire))
+                .route(RecordInternal::PATH, post(record_internal))
+                .with_state(inquiries),
+        )
+}
+
+impl From<InquiryError> for ApiError {
+    fn from(e: InquiryError) -> ApiError {
+        let message = e.to_string();
+        match e {
+            InquiryError::Forbidden(_) => ApiError::forbidden(message),
+            InquiryError::BadRequest(_) => ApiError::bad_request("invalid_inquiry", message),
+            InquiryError::BadSignature(_) => ApiError::bad_request("bad_signature", message),
+            InquiryError::UnknownAsker(_) => ApiError::bad_request("unknown_asker", message),
+            InquiryError::UnknownProvider(_) => ApiError::bad_request("unknown_provider", message),
+            InquiryError::UnknownFugo(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "unknown_fugo", message)
+            }
+            InquiryError::RequestIdReused(_) => {
+                ApiError::new(StatusCode::CONFLICT, "request_id_reused", message)
+            }
+            InquiryError::Store(e) => {
+                tracing::error!(error = %e, "hub store failed during an inquiry");
+                ApiError::unavailable(
+                    "store_unavailable",
+                    "情報提供等記録に記録できませんでした。同じ照会番号で再送してください。",
+                )
+            }
+        }
+    }
+}
+
+async fn inquire(
+    State(inquiries): State<Inquiries>,
+    caller: Identity,
+    body: Result<Body<InquireRequest>, ApiError>,
+) -> Result<Json<InquireResponse>, ApiError> {
+    let Body(request) = body?;
+    Ok(Json(inquiries.inquire(&caller, request).await?))
 }
 
 async fn issue_fugo(
@@ -75,4 +121,13 @@ async fn issue_fugo(
         .await
         .map_err(HubError::from)?;
     Ok(Json(IssueFugoResponse { fugo }))
+}
+
+async fn record_internal(
+    State(inquiries): State<Inquiries>,
+    caller: Identity,
+    body: Result<Body<RecordInternalRequest>, ApiError>,
+) -> Result<Json<RecordInternalResponse>, ApiError> {
+    let Body(request) = body?;
+    Ok(Json(inquiries.record_internal(&caller, request).await?))
 }

@@ -1,6 +1,7 @@
 //! Start-up: open the store, connect to J-LIS, build the routes and serve them over mutual
 //! TLS. Tests and the sandbox start the hub only through [`Application::build`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use renkei_registry::RegistryClient;
@@ -8,11 +9,15 @@ use renkei_store::{StoreError, StoreUrl};
 use renkei_wire::metrics::Metrics;
 use renkei_wire::server::{self, RunningServer};
 use renkei_wire::tls::TlsError;
+use renkei_wire::signing::SignatureVerifier;
 use renkei_wire::Client;
 use tokio::sync::watch;
 
 use crate::config::HubConfig;
 use crate::domain::Derivation;
+use crate::inquiry::Inquiries;
+use crate::permission::PermissionTable;
+use crate::recorder::Recorder;
 use crate::issue::Issuer;
 use crate::store::Store;
 
@@ -23,6 +28,7 @@ const REGISTRY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Application {
     server: RunningServer,
     store: Store,
+    log_writer: tokio::task::JoinHandle<()>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +39,8 @@ pub enum StartError {
     Tls(#[from] TlsError),
     #[error("情報提供ネットワークシステムの待ち受けを開始できません: {0}")]
     Bind(#[from] std::io::Error),
+    #[error("情報提供ネットワークシステムの設定: {0}")]
+    Config(String),
 }
 
 impl Application {
@@ -47,13 +55,28 @@ impl Application {
         let registry = Client::new(config.tls.client_config()?, &config.registry_url)
             .with_timeout(REGISTRY_TIMEOUT);
         let metrics = Metrics::default();
+        let derivation = Arc::new(Derivation::new(&config.keys));
         let issuer = Issuer::new(
             store.clone(),
             RegistryClient::from_client(registry),
-            Derivation::new(&config.keys),
+            derivation.clone(),
             &metrics,
         );
-        let router = crate::api::router(issuer);
+        let (recorder, log_writer) =
+            Recorder::start(store.clone(), config.keys.log_key_pair()).await?;
+        let inquiries = Inquiries::new(
+            store.clone(),
+            derivation,
+            PermissionTable::builtin(),
+            &config.directory,
+            config.tls.client_config()?,
+            SignatureVerifier::new(&config.tls.ca)?,
+            recorder,
+            Duration::from_millis(config.inquiry_deadline_ms),
+            &metrics,
+        )
+        .map_err(StartError::Config)?;
+        let router = crate::api::router(issuer, inquiries);
         let server = server::start(
             "hub",
             &config.listen,
@@ -64,7 +87,11 @@ impl Application {
         )
         .await?;
         tracing::info!(store = %url, "hub started");
-        Ok(Application { server, store })
+        Ok(Application {
+            server,
+            store,
+            log_writer,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -79,10 +106,16 @@ impl Application {
         &self.store
     }
 
-    /// Waits until the server has shut down and drained its connections.
+    /// Waits until the server has shut down and drained its connections, and the log writer
+    /// has signed its last checkpoint.
     pub async fn wait(self) {
         if let Err(e) = self.server.handle.await {
             tracing::error!(error = %e, "hub server task failed");
+        }
+        match tokio::time::timeout(Duration::from_secs(10), self.log_writer).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "hub log writer failed"),
+            Err(_) => tracing::warn!("hub log writer did not stop in time"),
         }
     }
 }

@@ -17,6 +17,30 @@ pub struct HubConfig {
     pub registry_url: String,
     pub tls: TlsFiles,
     pub keys: HubKeys,
+    /// The institutions inquiries can be routed to or come from (情報照会).
+    #[serde(default)]
+    pub directory: Vec<DirectoryEntry>,
+    /// How long the hub tries a provider (all attempts together) before answering
+    /// `unavailable`, in milliseconds.
+    #[serde(default = "default_deadline_ms")]
+    pub inquiry_deadline_ms: u64,
+}
+
+fn default_deadline_ms() -> u64 {
+    3_000
+}
+
+/// One institution of the directory: where its inquiries are answered and what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    /// Institution code, e.g. `city-131016` or `koiki-13`.
+    pub code: String,
+    /// Its kind in the permission table: `koiki`, `municipality` or `insurer`.
+    pub kind: String,
+    /// Base URL answering `Provide`, e.g. `https://127.0.0.1:7710` (`intermediate` for insurers).
+    pub url: String,
+    /// Code in the certificate that signs its answers (itself, or `intermediate`).
+    pub signer: String,
 }
 
 /// The hub's secrets. Losing `person` or `fugo` changes every 符号, so they are kept like a
@@ -32,6 +56,24 @@ pub struct HubKeys {
     /// HMAC key: (person key, agency) → 機関別符号.
     #[serde(with = "renkei_core::crypto::key_hex")]
     pub fugo: Key32,
+    /// Ed25519 seed of the key signing the checkpoints of the 情報提供等記録.
+    #[serde(with = "renkei_core::crypto::key_hex")]
+    pub log_signing: Key32,
+}
+
+impl HubKeys {
+    /// The checkpoint signing key.
+    pub fn log_key_pair(&self) -> ring::signature::Ed25519KeyPair {
+        ring::signature::Ed25519KeyPair::from_seed_unchecked(self.log_signing.as_bytes())
+            .expect("a 32-byte Ed25519 seed")
+    }
+
+    /// Its public key (what an auditor needs).
+    pub fn log_public_key(&self) -> Vec<u8> {
+        ring::signature::KeyPair::public_key(&self.log_key_pair())
+            .as_ref()
+            .to_vec()
+    }
 }
 
 pub use renkei_wire::config::ConfigFileError as ConfigError;
@@ -64,6 +106,7 @@ impl HubConfig {
             number_hash: Key32::generate(),
             person: Key32::generate(),
             fugo: Key32::generate(),
+            log_signing: Key32::generate(),
         }
     }
 }
@@ -84,6 +127,13 @@ mod tests {
                 key: "hub.key".into(),
             },
             keys: HubConfig::generate_keys(),
+            directory: vec![DirectoryEntry {
+                code: "city-131016".into(),
+                kind: "municipality".into(),
+                url: "https://127.0.0.1:7710".into(),
+                signer: "city-131016".into(),
+            }],
+            inquiry_deadline_ms: 500,
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hub.toml");
@@ -91,8 +141,10 @@ mod tests {
         let mut back = HubConfig::load(&path).unwrap();
         assert_eq!(back.keys.fugo, c.keys.fugo);
         assert_eq!(back.registry_url, c.registry_url);
+        assert_eq!(back.directory, c.directory);
+        assert_eq!(back.keys.log_public_key(), c.keys.log_public_key());
         let shown = format!("{back:?}");
-        for key in [&c.keys.number_hash, &c.keys.person, &c.keys.fugo] {
+        for key in [&c.keys.number_hash, &c.keys.person, &c.keys.fugo, &c.keys.log_signing] {
             assert!(!shown.contains(&key.to_hex()));
         }
         back.apply_env(|name| {

@@ -52,7 +52,7 @@ impl Issuer {
     pub fn new(
         store: Store,
         registry: RegistryClient,
-        derivation: Derivation,
+        derivation: Arc<Derivation>,
         metrics: &Metrics,
     ) -> Issuer {
         let help = "機関別符号 answered by the hub, by how they were found.";
@@ -66,7 +66,7 @@ impl Issuer {
         Issuer {
             store,
             registry,
-            derivation: Arc::new(derivation),
+            derivation,
             issued,
         }
     }

@@ -33,14 +33,16 @@ pub mod app;
 pub mod client;
 pub mod config;
 pub mod domain;
+pub mod inquiry;
 pub mod issue;
 pub mod permission;
 pub mod record_log;
+pub mod recorder;
 pub mod store;
 
 pub use app::{Application, StartError};
 pub use client::HubClient;
-pub use config::{ConfigError, HubConfig, HubKeys};
+pub use config::{ConfigError, DirectoryEntry, HubConfig, HubKeys};
 pub use domain::{AgencyCode, Derivation, MAX_BATCH};
 pub use renkei_wire::msg::hub::Fugo;
 pub use store::Store;

@@ -172,6 +172,15 @@ impl LogWriter {
         }
     }
 
+    /// Continues after `last` instead (the stored head, e.g. after a failed write whose
+    /// entries were never stored).
+    pub fn reset(&mut self, last: Option<&Entry>, checkpointed_seq: u64) {
+        let (seq, head) = last.map_or((0, [0; 32]), |e| (e.seq, e.hash));
+        self.next_seq = seq + 1;
+        self.head = head;
+        self.since_checkpoint = seq.saturating_sub(checkpointed_seq);
+    }
+
     /// The hub's public key, for [`verify`].
     pub fn public_key(&self) -> Vec<u8> {
         ring::signature::KeyPair::public_key(&self.key)

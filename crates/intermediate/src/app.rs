@@ -49,7 +49,12 @@ impl Application {
             Sealer::new(&config.keys.seal),
             &metrics,
         ));
-        let router = crate::api::router(registrar.clone());
+        let inquiries = Arc::new(crate::inquiry::Inquiries {
+            registrar: registrar.clone(),
+            hub: Client::new(config.tls.client_config()?, &config.hub_url),
+            signer: renkei_wire::signing::Signer::load(&config.tls)?,
+        });
+        let router = crate::api::router(registrar.clone()).merge(crate::inquiry::router(inquiries));
         let server = renkei_wire::server::start(
             "intermediate",
             &config.listen,

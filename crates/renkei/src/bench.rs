@@ -41,16 +41,21 @@ enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// 情報照会（端末 → 中間サーバ → hub → 市町村）を素の mTLS エコーと比べて測定します
+    Inquire(crate::bench_inquire::InquireBenchArgs),
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let BenchCommand::Register {
-        records,
-        store,
-        chunk_rows,
-        parallel,
-        dir,
-    } = args.what;
+    let (records, store, chunk_rows, parallel, dir) = match args.what {
+        BenchCommand::Inquire(a) => return crate::bench_inquire::run(a).await,
+        BenchCommand::Register {
+            records,
+            store,
+            chunk_rows,
+            parallel,
+            dir,
+        } => (records, store, chunk_rows, parallel, dir),
+    };
     let temp = tempfile::tempdir()?;
     let dir = dir.unwrap_or_else(|| temp.path().to_owned());
     let sandbox_args = SandboxArgs {

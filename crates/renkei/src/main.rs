@@ -3,7 +3,10 @@
 
 use clap::{Parser, Subcommand};
 
+mod agency;
+mod audit;
 mod bench;
+mod bench_inquire;
 mod logging;
 mod pki;
 mod sandbox;
@@ -42,6 +45,10 @@ enum Command {
     Bench(bench::BenchArgs),
     /// 統合専用端末の Web 画面を設定ファイルで起動します（サンドボックスでは自動で起動します）
     Web(renkei_terminal::web::cli::WebArgs),
+    /// 情報保有機関（市町村など）の職員としての操作（サンドボックス）
+    Agency(agency::AgencyArgs),
+    /// 監査: 情報提供等記録の検証
+    Audit(audit::AuditArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -59,5 +66,7 @@ fn main() -> anyhow::Result<()> {
         Command::Terminal(args) => Ok(runtime.block_on(renkei_terminal::cli::run(args))?),
         Command::Bench(args) => runtime.block_on(bench::run(args)),
         Command::Web(args) => runtime.block_on(web::run(args)),
+        Command::Agency(args) => runtime.block_on(agency::run(args)),
+        Command::Audit(args) => runtime.block_on(audit::run(args)),
     }
 }

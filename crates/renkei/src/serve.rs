@@ -6,7 +6,7 @@ use tokio::sync::watch;
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
-    #[arg(value_parser = ["registry", "hub", "intermediate"])]
+    #[arg(value_parser = ["registry", "hub", "intermediate", "agency"])]
     system: String,
     /// 設定ファイル（TOML）
     #[arg(long)]
@@ -33,6 +33,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 )
                 .await?;
                 tracing::info!(url = %app.url(), "hub serving");
+                Box::pin(app.wait())
+            }
+            "agency" => {
+                let config = renkei_agency::AgencyConfig::load(&args.config)?;
+                let app = renkei_agency::Application::build(config, shutdown).await?;
+                tracing::info!(url = %app.url(), "agency serving");
                 Box::pin(app.wait())
             }
             _ => {

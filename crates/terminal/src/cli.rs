@@ -55,6 +55,8 @@ pub enum TerminalCommand {
         #[arg(long, default_value_t = crate::register::DEFAULT_PARALLEL)]
         parallel: usize,
     },
+    /// 加入者について他の機関に情報照会します（情報提供ネットワークシステム経由）
+    Inquire(crate::inquire::InquireArgs),
 }
 
 /// A failure to show the user (already in Japanese).
@@ -102,6 +104,7 @@ pub async fn run(args: TerminalArgs) -> Result<(), CliError> {
     };
     let client = IntermediateClient::new(&tls, &url).map_err(fail)?;
     match args.command {
+        TerminalCommand::Inquire(a) => crate::inquire::run(&tls, &url, &insurer_number, a).await,
         TerminalCommand::Register {
             file,
             out,

@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod input;
+pub mod inquire;
 pub mod profile;
 pub mod register;
 pub mod result_file;

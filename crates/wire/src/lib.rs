@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod msg;
 pub mod pki;
 pub mod server;
+pub mod signing;
 pub mod tls;
 
 pub use client::{CallError, Client};

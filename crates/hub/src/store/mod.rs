@@ -6,6 +6,7 @@
 //! as it is, so a resent or interrupted batch changes nothing. Both engines pass the same
 //! suite (`tests/it/store.rs`).
 
+mod log;
 mod postgres;
 mod sqlite;
 
@@ -13,7 +14,9 @@ use renkei_store::{StoreError, StoreUrl};
 use renkei_wire::msg::hub::Fugo;
 
 use crate::domain::AgencyCode;
+use crate::record_log::{Checkpoint, Entry};
 
+pub use log::{LogHead, StoredLog};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -100,6 +103,47 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.count().await,
             Store::Postgres(s) => s.count().await,
+        }
+    }
+
+    /// Appends entries of the 情報提供等記録 and the checkpoints covering them, in one
+    /// transaction. Only the hub's log writer calls it, in chain order.
+    pub async fn append_log(
+        &self,
+        entries: Vec<Entry>,
+        checkpoints: Vec<Checkpoint>,
+    ) -> Result<(), StoreError> {
+        if entries.is_empty() && checkpoints.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Store::Sqlite(s) => s.append_log(entries, checkpoints).await,
+            Store::Postgres(s) => s.append_log(&entries, &checkpoints).await,
+        }
+    }
+
+    /// The entries already recorded for (asker, request id): at most one with a final outcome
+    /// (first) and at most one `unavailable`.
+    pub async fn recorded(&self, asker: &str, request_id: &str) -> Result<Vec<Entry>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.recorded(asker.to_owned(), request_id.to_owned()).await,
+            Store::Postgres(s) => s.recorded(asker, request_id).await,
+        }
+    }
+
+    /// The last entry and the last checkpointed sequence number, to resume the writer.
+    pub async fn log_head(&self) -> Result<LogHead, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.log_head().await,
+            Store::Postgres(s) => s.log_head().await,
+        }
+    }
+
+    /// The whole log, for `renkei audit verify`.
+    pub async fn read_log(&self) -> Result<StoredLog, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.read_log().await,
+            Store::Postgres(s) => s.read_log().await,
         }
     }
 }

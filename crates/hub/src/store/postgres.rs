@@ -10,7 +10,9 @@ use renkei_store::postgres::Postgres;
 use renkei_store::StoreError;
 use renkei_wire::msg::hub::Fugo;
 
+use super::log::{self, LogHead, Row, StoredLog, COLUMNS};
 use super::NewLink;
+use crate::record_log::{Checkpoint, Entry};
 use crate::domain::AgencyCode;
 
 const MIGRATIONS: &[&str] = &["
@@ -23,7 +25,7 @@ const MIGRATIONS: &[&str] = &["
         PRIMARY KEY (agency, number_key),
         UNIQUE (agency, fugo)
     );
-"];
+", super::log::POSTGRES];
 
 #[derive(Clone)]
 pub struct PgStore {
@@ -104,4 +106,142 @@ impl PgStore {
             .get(0);
         Ok(n as u64)
     }
+
+    pub(super) async fn append_log(
+        &self,
+        entries: &[Entry],
+        checkpoints: &[Checkpoint],
+    ) -> Result<(), StoreError> {
+        let mut seq = Vec::with_capacity(entries.len());
+        let mut time = Vec::with_capacity(entries.len());
+        let (mut asker, mut provider, mut task, mut info) = (vec![], vec![], vec![], vec![]);
+        let (mut outcome, mut refusal, mut disclosable, mut request_id) = (vec![], vec![], vec![], vec![]);
+        let (mut person, mut req_sig, mut ans_sig, mut hash, mut fin) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        for e in entries {
+            let x = &e.exchange;
+            let (code, refused) = log::outcome_code(&x.outcome);
+            seq.push(e.seq as i64);
+            time.push(e.time_micros);
+            asker.push(x.asker.as_str());
+            provider.push(x.provider.as_str());
+            task.push(x.task.as_str());
+            info.push(x.info.as_str());
+            outcome.push(code);
+            refusal.push(refused);
+            disclosable.push(x.disclosable);
+            request_id.push(x.request_id.as_str());
+            person.push(&x.person[..]);
+            req_sig.push(x.request_signature.as_slice());
+            ans_sig.push(x.answer_signature.as_slice());
+            hash.push(&e.hash[..]);
+            fin.push(code != 3);
+        }
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await?;
+        let stmt = tx
+            .prepare_cached(&format!(
+                "INSERT INTO record_log ({COLUMNS}, final)
+                 SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[],
+                     $5::text[], $6::text[], $7::smallint[], $8::text[], $9::bool[], $10::text[],
+                     $11::bytea[], $12::bytea[], $13::bytea[], $14::bytea[], $15::bool[])"
+            ))
+            .await?;
+        tx.execute(
+            &stmt,
+            &[
+                &seq, &time, &asker, &provider, &task, &info, &outcome, &refusal, &disclosable,
+                &request_id, &person, &req_sig, &ans_sig, &hash, &fin,
+            ],
+        )
+        .await?;
+        for c in checkpoints {
+            tx.execute(
+                "INSERT INTO record_checkpoints (seq, hash, time_micros, signature)
+                 VALUES ($1, $2, $3, $4)",
+                &[&(c.seq as i64), &&c.hash[..], &c.time_micros, &c.signature],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn recorded(
+        &self,
+        asker: &str,
+        request_id: &str,
+    ) -> Result<Vec<Entry>, StoreError> {
+        let client = self.db.client().await?;
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM record_log WHERE asker = $1 AND request_id = $2
+                 ORDER BY final DESC"
+            ))
+            .await?;
+        let rows = client.query(&stmt, &[&asker, &request_id]).await?;
+        rows.iter().map(|r| row(r)?.into_entry()).collect()
+    }
+
+    pub(super) async fn log_head(&self) -> Result<LogHead, StoreError> {
+        let client = self.db.client().await?;
+        let last = client
+            .query_opt(
+                &format!("SELECT {COLUMNS} FROM record_log ORDER BY seq DESC LIMIT 1"),
+                &[],
+            )
+            .await?
+            .map(|r| row(&r)?.into_entry())
+            .transpose()?;
+        let checkpointed: Option<i64> = client
+            .query_one("SELECT MAX(seq) FROM record_checkpoints", &[])
+            .await?
+            .try_get(0)?;
+        Ok(LogHead {
+            last,
+            checkpointed_seq: checkpointed.unwrap_or(0) as u64,
+        })
+    }
+
+    pub(super) async fn read_log(&self) -> Result<StoredLog, StoreError> {
+        let client = self.db.client().await?;
+        let entries = client
+            .query(&format!("SELECT {COLUMNS} FROM record_log ORDER BY seq"), &[])
+            .await?
+            .iter()
+            .map(|r| row(r)?.into_entry())
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let checkpoints = client
+            .query(
+                "SELECT seq, hash, time_micros, signature FROM record_checkpoints ORDER BY seq",
+                &[],
+            )
+            .await?
+            .iter()
+            .map(|r| log::checkpoint(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(StoredLog {
+            entries,
+            checkpoints,
+        })
+    }
+}
+
+fn row(r: &tokio_postgres::Row) -> Result<Row, StoreError> {
+    Ok(Row {
+        seq: r.try_get(0)?,
+        time_micros: r.try_get(1)?,
+        asker: r.try_get(2)?,
+        provider: r.try_get(3)?,
+        task: r.try_get(4)?,
+        info: r.try_get(5)?,
+        outcome: r.try_get(6)?,
+        refusal: r.try_get(7)?,
+        disclosable: r.try_get(8)?,
+        request_id: r.try_get(9)?,
+        person: r.try_get(10)?,
+        request_signature: r.try_get(11)?,
+        answer_signature: r.try_get(12)?,
+        hash: r.try_get(13)?,
+    })
 }

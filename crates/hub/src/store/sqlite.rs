@@ -14,7 +14,9 @@ use renkei_store::StoreError;
 use renkei_wire::msg::hub::Fugo;
 use rusqlite::{params, OptionalExtension};
 
+use super::log::{self, LogHead, Row, StoredLog, COLUMNS};
 use super::NewLink;
+use crate::record_log::{Checkpoint, Entry};
 use crate::domain::AgencyCode;
 
 const MIGRATIONS: &[&str] = &["
@@ -28,7 +30,7 @@ const MIGRATIONS: &[&str] = &["
     );
     CREATE UNIQUE INDEX links_agency_number ON links (agency, number_key);
     CREATE UNIQUE INDEX links_agency_fugo ON links (agency, fugo);
-"];
+", super::log::SQLITE];
 
 /// Cache sizes: the writer keeps both indexes of a few million links; readers probe one.
 const TUNING: Tuning = Tuning {
@@ -142,4 +144,141 @@ impl SqliteStore {
             })
             .await
     }
+
+    pub(super) async fn append_log(
+        &self,
+        entries: Vec<Entry>,
+        checkpoints: Vec<Checkpoint>,
+    ) -> Result<(), StoreError> {
+        self.db
+            .write(move |conn| {
+                let tx = conn.transaction()?;
+                {
+                    let mut stmt = tx.prepare_cached(&format!(
+                        "INSERT INTO record_log ({COLUMNS}, final)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+                    ))?;
+                    for e in &entries {
+                        let x = &e.exchange;
+                        let (code, refusal) = log::outcome_code(&x.outcome);
+                        stmt.execute(params![
+                            e.seq as i64,
+                            e.time_micros,
+                            x.asker,
+                            x.provider,
+                            x.task,
+                            x.info,
+                            code,
+                            refusal,
+                            x.disclosable,
+                            x.request_id,
+                            &x.person[..],
+                            x.request_signature,
+                            x.answer_signature,
+                            &e.hash[..],
+                            code != 3,
+                        ])?;
+                    }
+                    let mut stmt = tx.prepare_cached(
+                        "INSERT INTO record_checkpoints (seq, hash, time_micros, signature)
+                         VALUES (?1, ?2, ?3, ?4)",
+                    )?;
+                    for c in &checkpoints {
+                        stmt.execute(params![c.seq as i64, &c.hash[..], c.time_micros, c.signature])?;
+                    }
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Entries of one (asker, request id), final outcome first.
+    pub(super) async fn recorded(
+        &self,
+        asker: String,
+        request_id: String,
+    ) -> Result<Vec<Entry>, StoreError> {
+        self.db
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM record_log WHERE asker = ?1 AND request_id = ?2
+                     ORDER BY final DESC"
+                ))?;
+                let rows = stmt.query_map(params![asker, request_id], row)?;
+                rows.map(|r| r?.into_entry()).collect()
+            })
+            .await
+    }
+
+    pub(super) async fn log_head(&self) -> Result<LogHead, StoreError> {
+        self.db
+            .read(|conn| {
+                let last = conn
+                    .query_row(
+                        &format!("SELECT {COLUMNS} FROM record_log ORDER BY seq DESC LIMIT 1"),
+                        [],
+                        row,
+                    )
+                    .optional()?
+                    .map(Row::into_entry)
+                    .transpose()?;
+                let checkpointed: Option<i64> = conn.query_row(
+                    "SELECT MAX(seq) FROM record_checkpoints",
+                    [],
+                    |r| r.get(0),
+                )?;
+                Ok(LogHead {
+                    last,
+                    checkpointed_seq: checkpointed.unwrap_or(0) as u64,
+                })
+            })
+            .await
+    }
+
+    pub(super) async fn read_log(&self) -> Result<StoredLog, StoreError> {
+        self.db
+            .read(|conn| {
+                let mut stmt =
+                    conn.prepare(&format!("SELECT {COLUMNS} FROM record_log ORDER BY seq"))?;
+                let entries = stmt
+                    .query_map([], row)?
+                    .map(|r| r?.into_entry())
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                let mut stmt = conn.prepare(
+                    "SELECT seq, hash, time_micros, signature FROM record_checkpoints ORDER BY seq",
+                )?;
+                let checkpoints = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                    .map(|r| {
+                        let (seq, hash, time, sig) = r?;
+                        log::checkpoint(seq, hash, time, sig)
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                Ok(StoredLog {
+                    entries,
+                    checkpoints,
+                })
+            })
+            .await
+    }
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        seq: r.get(0)?,
+        time_micros: r.get(1)?,
+        asker: r.get(2)?,
+        provider: r.get(3)?,
+        task: r.get(4)?,
+        info: r.get(5)?,
+        outcome: r.get(6)?,
+        refusal: r.get(7)?,
+        disclosable: r.get(8)?,
+        request_id: r.get(9)?,
+        person: r.get(10)?,
+        request_signature: r.get(11)?,
+        answer_signature: r.get(12)?,
+        hash: r.get(13)?,
+    })
 }

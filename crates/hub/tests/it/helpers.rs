@@ -114,6 +114,8 @@ pub fn hub_config(pki: &TestPki, registry_url: &str, store: &str, keys: HubKeys)
         registry_url: registry_url.into(),
         tls: pki.files("hub", Role::Hub),
         keys,
+        directory: Vec::new(),
+        inquiry_deadline_ms: 1_000,
     }
 }
 

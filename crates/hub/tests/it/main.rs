@@ -4,4 +4,5 @@
 mod api;
 mod at_rest;
 mod helpers;
+mod log_store;
 mod store;

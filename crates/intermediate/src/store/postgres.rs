@@ -49,10 +49,10 @@ CREATE TABLE reg_chunks (
     registered BIGINT NOT NULL, held BIGINT NOT NULL, results TEXT NOT NULL,
     PRIMARY KEY (tenant, job_id, seq)
 );
-"];
+", crate::inquiry::store::MIGRATION];
 
 pub struct PgStore {
-    db: Postgres,
+    pub(crate) db: Postgres,
 }
 
 impl PgStore {

@@ -52,7 +52,7 @@ CREATE TABLE reg_chunks (
     registered INTEGER NOT NULL, held INTEGER NOT NULL, results TEXT NOT NULL,
     PRIMARY KEY (tenant, job_id, seq)
 );
-"];
+", crate::inquiry::store::MIGRATION];
 
 /// Registration runs on the writer; the readers serve single look-ups.
 const TUNING: Tuning = Tuning {
@@ -61,7 +61,7 @@ const TUNING: Tuning = Tuning {
 };
 
 pub struct SqliteStore {
-    db: Sqlite,
+    pub(crate) db: Sqlite,
 }
 
 impl SqliteStore {

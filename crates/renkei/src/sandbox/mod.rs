@@ -5,6 +5,7 @@
 //! (with its keys) and store, and `sandbox.toml`, the profile the terminal reads to connect as
 //! an insurer. Starting again on the same directory continues where it stopped.
 
+pub mod agencies;
 pub mod seed;
 mod setup;
 mod web;
@@ -36,7 +37,7 @@ pub struct SandboxArgs {
     /// 保存先を PostgreSQL にする場合の接続 URL（各システムは別々のスキーマを使います）
     #[arg(long, value_name = "postgres://…")]
     pub store: Option<String>,
-    /// 待ち受けポートの基準（registry +1、hub +2、intermediate +3、Web 端末 +8）。0 なら空きポート
+    /// 待ち受けポートの基準（registry +1、hub +2、intermediate +3、Web 端末 +8、市町村 +10〜）。0 なら空きポート
     #[arg(long, default_value_t = 7700)]
     pub port_base: u16,
 }
@@ -47,6 +48,7 @@ pub struct Sandbox {
     pub hub: renkei_hub::Application,
     pub intermediate: renkei_intermediate::Application,
     pub web: renkei_terminal::web::WebApp,
+    pub agencies: Vec<renkei_agency::Application>,
     pub profile: SandboxProfile,
     stop: watch::Sender<bool>,
 }
@@ -63,19 +65,40 @@ impl Sandbox {
         registry_config.listen = listen(1);
         let registry =
             renkei_registry::Application::build(registry_config, shutdown.clone()).await?;
+        // The hub's directory names intermediate and the agencies before they start.
+        let fixed = |offset: u16| -> anyhow::Result<String> {
+            Ok(match args.port_base {
+                0 => format!("127.0.0.1:{}", agencies::free_port()?),
+                base => format!("127.0.0.1:{}", base + offset),
+            })
+        };
+        let intermediate_listen = fixed(3)?;
+        let agency_configs = agencies::prepare(args)?
+            .into_iter()
+            .zip(10..)
+            .map(|(c, offset)| Ok((c, format!("https://{}", fixed(offset)?))))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let mut hub_config = prepared.hub;
         hub_config.listen = listen(2);
         hub_config.registry_url = registry.url();
+        hub_config.directory = agencies::directory(
+            &prepared.unions,
+            &format!("https://{intermediate_listen}"),
+            &agency_configs,
+        );
         let hub = renkei_hub::Application::build(hub_config, shutdown.clone()).await?;
         let mut intermediate_config = prepared.intermediate;
-        intermediate_config.listen = listen(3);
+        intermediate_config.listen = intermediate_listen;
         intermediate_config.registry_url = registry.url();
         intermediate_config.hub_url = hub.url();
         let intermediate =
-            renkei_intermediate::Application::build(intermediate_config, shutdown).await?;
+            renkei_intermediate::Application::build(intermediate_config, shutdown.clone()).await?;
+        let agencies = agencies::start(agency_configs, &hub.url(), &shutdown).await?;
 
         seed::registry(registry.store(), args).await?;
         seed::tenants(intermediate.store(), &prepared.unions).await?;
+        agencies::seed(&agencies, args).await?;
+        agencies::save_profile(&args.data_dir, &prepared.ca, &agencies)?;
         let profile = SandboxProfile {
             ca: prepared.ca,
             registry_url: registry.url(),
@@ -104,6 +127,7 @@ impl Sandbox {
             hub,
             intermediate,
             web,
+            agencies,
             profile,
             stop,
         })
@@ -116,7 +140,8 @@ impl Sandbox {
             self.registry.wait(),
             self.hub.wait(),
             self.intermediate.wait(),
-            self.web.wait()
+            self.web.wait(),
+            futures_util::future::join_all(self.agencies.into_iter().map(|a| a.wait())),
         );
     }
 }
@@ -144,6 +169,12 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         );
     }
     web::print_logins(&sandbox);
+    for a in &sandbox.agencies {
+        eprintln!("  情報保有機関 (agency)            {}", a.url());
+    }
+    eprintln!(
+        "\n登録後、加入者について世田谷区に情報照会するには（枝番は結果ファイルから）:\n  renkei terminal --sandbox {dir} --insurer 39131156 inquire --branch <枝番> --task K01 --info J01 --to city-131121\n情報提供等記録の検証: renkei audit verify --sandbox {dir}"
+    );
     eprintln!("\nCtrl-C で停止します。");
     wait_for_signal().await;
     eprintln!("停止しています…");

@@ -84,6 +84,8 @@ pub fn prepare(args: &SandboxArgs) -> anyhow::Result<Prepared> {
         tls: hub_tls.clone(),
         registry_url: String::new(),
         keys: HubConfig::generate_keys(),
+        directory: Vec::new(),
+        inquiry_deadline_ms: 3_000,
     })?;
     hub.store = store("hub");
     let mut intermediate: IntermediateConfig =

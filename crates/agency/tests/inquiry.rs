@@ -1,0 +1,394 @@
+//! 情報照会 through a real hub to a real agency over mutual TLS, with a real registry: the
+//! test plays `intermediate` asking for the insurer koiki-13. Runs on both store engines.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use renkei_agency::app::ResidentToRegister;
+use renkei_agency::{holdings, AgencyConfig};
+use renkei_core::{MyNumber, ResidentCode, Sex};
+use renkei_hub::inquiry::evidence;
+use renkei_hub::record_log::verify_with;
+use renkei_hub::{DirectoryEntry, HubClient, HubConfig};
+use renkei_registry::{RegistryConfig, ResidentRecord};
+use renkei_store::testing::engines;
+use renkei_store::StoreUrl;
+use renkei_wire::msg::hub::Fugo;
+use renkei_wire::msg::inquiry::{Inquire, InquireRequest, InquireResponse, InquiryAnswer};
+use renkei_wire::pki::Pki;
+use renkei_wire::signing::{Signer, SignatureVerifier};
+use renkei_wire::tls::TlsFiles;
+use renkei_wire::{CallError, Client, Identity, Role};
+use tokio::sync::watch;
+
+const CITY: &str = "city-131016";
+const KOIKI: &str = "koiki-13";
+const HUNG: &str = "city-131024";
+
+fn number(i: u64) -> MyNumber {
+    MyNumber::from_body_u64(10_000_000_000 + i * 7_919)
+}
+
+fn resident(i: u64) -> ResidentRecord {
+    ResidentRecord {
+        my_number: number(i),
+        resident_code: ResidentCode::from_body_u64(1_000_000_000 + i * 13),
+        name: format!("佐藤　花子{i}"),
+        kana: "サトウ\u{3000}ハナコ".into(),
+        birth: time::macros::date!(1940 - 01 - 15),
+        sex: Sex::Female,
+        address: "東京都千代田区千代田1-1".into(),
+        municipality_code: "131016".into(),
+    }
+}
+
+fn url_string(url: &StoreUrl, schema_suffix: &str) -> String {
+    match url {
+        StoreUrl::Sqlite(path) => format!("sqlite:{}{schema_suffix}.db", path.display()),
+        StoreUrl::Postgres { conn, schema } => format!("{conn}?schema={schema}_{schema_suffix}"),
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Net {
+    _dir: tempfile::TempDir,
+    pki: Pki,
+    hub_url: String,
+    hub: renkei_hub::Application,
+    agency: Option<(renkei_agency::Application, watch::Sender<bool>)>,
+    _stop: watch::Sender<bool>,
+    intermediate: TlsFiles,
+    log_public_key: Vec<u8>,
+}
+
+impl Net {
+    fn files(&self, code: &str, role: Role) -> TlsFiles {
+        self.pki.issue(&Identity::new(code, role, code)).unwrap()
+    }
+
+    async fn inquire(&self, req: &InquireRequest) -> Result<InquireResponse, CallError> {
+        Client::new(self.intermediate.client_config().unwrap(), &self.hub_url)
+            .call::<Inquire>(req)
+            .await
+    }
+}
+
+async fn start(url: &StoreUrl) -> Net {
+    renkei_wire::tls::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::open_or_create(&dir.path().join("pki")).unwrap();
+    let issue = |code: &str, role| pki.issue(&Identity::new(code, role, code)).unwrap();
+    let (stop, shutdown) = watch::channel(false);
+    let registry = renkei_registry::Application::build(
+        RegistryConfig {
+            listen: "127.0.0.1:0".into(),
+            store: format!("sqlite:{}", dir.path().join("registry.db").display()),
+            tls: issue("registry", Role::Registry),
+            keys: RegistryConfig::generate_keys(),
+        },
+        shutdown.clone(),
+    )
+    .await
+    .unwrap();
+    let records: Vec<_> = (0..10).map(resident).collect();
+    registry.store().upsert_residents(&records).await.unwrap();
+
+    let agency_port = free_port();
+    // A provider that accepts connections and never answers.
+    let hung = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hung_port = hung.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in hung.incoming() {
+            held.push(conn);
+        }
+    });
+    let hub_keys = HubConfig::generate_keys();
+    let log_public_key = hub_keys.log_public_key();
+    let hub = renkei_hub::Application::build(
+        HubConfig {
+            listen: "127.0.0.1:0".into(),
+            store: url_string(url, "hub"),
+            registry_url: registry.url(),
+            tls: issue("hub", Role::Hub),
+            keys: hub_keys,
+            directory: vec![
+                DirectoryEntry {
+                    code: CITY.into(),
+                    kind: "municipality".into(),
+                    url: format!("https://127.0.0.1:{agency_port}"),
+                    signer: CITY.into(),
+                },
+                DirectoryEntry {
+                    code: HUNG.into(),
+                    kind: "municipality".into(),
+                    url: format!("https://127.0.0.1:{hung_port}"),
+                    signer: HUNG.into(),
+                },
+                DirectoryEntry {
+                    code: KOIKI.into(),
+                    kind: "koiki".into(),
+                    url: "https://127.0.0.1:1".into(),
+                    signer: "intermediate".into(),
+                },
+            ],
+            inquiry_deadline_ms: 500,
+        },
+        shutdown.clone(),
+    )
+    .await
+    .unwrap();
+    let (agency_stop, agency_shutdown) = watch::channel(false);
+    let agency = renkei_agency::Application::build(
+        AgencyConfig {
+            code: CITY.into(),
+            name: "千代田区".into(),
+            listen: format!("127.0.0.1:{agency_port}"),
+            store: url_string(url, "city"),
+            hub_url: hub.url(),
+            tls: issue(CITY, Role::Agency),
+        },
+        agency_shutdown,
+    )
+    .await
+    .unwrap();
+    // The city knows residents 0..5.
+    let registered = agency
+        .register_residents(
+            (0..5)
+                .map(|i| ResidentToRegister {
+                    atena: format!("A{i:06}"),
+                    number: number(i),
+                    holdings: holdings::synthetic(i)
+                        .into_iter()
+                        .map(|(c, items)| (c.to_owned(), items))
+                        .collect(),
+                })
+                .collect(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(registered, 5);
+    std::mem::forget(registry); // lives as long as the test process; stopped by `stop`
+    Net {
+        hub_url: hub.url(),
+        intermediate: issue("intermediate", Role::Intermediate),
+        _dir: dir,
+        pki,
+        hub,
+        agency: Some((agency, agency_stop)),
+        _stop: stop,
+        log_public_key,
+    }
+}
+
+fn request(signer: &Signer, id: &str, fugo: &Fugo, task: &str, info: &str) -> InquireRequest {
+    let mut r = InquireRequest {
+        request_id: id.into(),
+        asker: KOIKI.into(),
+        fugo: fugo.clone(),
+        task: task.into(),
+        info: info.into(),
+        provider: CITY.into(),
+        signature: signer.sign(b""),
+    };
+    r.signature = signer.sign(&r.signed_message());
+    r
+}
+
+fn items(i: u64, code: &str) -> BTreeMap<String, String> {
+    holdings::synthetic(i)
+        .into_iter()
+        .find(|(c, _)| *c == code)
+        .unwrap()
+        .1
+}
+
+#[tokio::test]
+async fn inquiries_are_answered_converted_signed_and_recorded_once() {
+    for engine in engines("agency_inquiry") {
+        let mut net = start(&engine.url).await;
+        let signer = Signer::load(&net.intermediate).unwrap();
+        let as_intermediate = HubClient::new(net.intermediate.client_config().unwrap(), &net.hub_url);
+        let koiki_fugo = as_intermediate
+            .issue_fugo(KOIKI, &(0..8).map(number).collect::<Vec<_>>())
+            .await
+            .unwrap();
+        let city_fugo = as_intermediate
+            .issue_fugo(CITY, &[number(1)])
+            .await
+            .unwrap();
+        let f = |i: usize| koiki_fugo[i].clone().unwrap();
+
+        // Data, converted to the city's 符号 and back: the answer never carries a 符号.
+        let r = net.inquire(&request(&signer, "q-1", &f(1), "K01", "J01")).await.unwrap();
+        assert_eq!(r.answer, InquiryAnswer::Data { items: items(1, "J01") }, "{}", engine.engine());
+        assert!(!r.replayed);
+        let shown = serde_json::to_string(&r).unwrap();
+        assert!(!shown.contains(&city_fugo[0].as_ref().unwrap().0) && !shown.contains(&f(1).0));
+        assert!(!shown.contains(&number(1).expose().to_string()));
+
+        // Re-sent: the same outcome and entry, nothing appended.
+        let again = net.inquire(&request(&signer, "q-1", &f(1), "K01", "J01")).await.unwrap();
+        assert_eq!((again.record, again.replayed, &again.answer), (r.record, true, &r.answer));
+        // The same id for another inquiry is refused, not recorded.
+        let reused = net.inquire(&request(&signer, "q-1", &f(1), "K01", "J02")).await;
+        assert!(matches!(reused, Err(CallError::Api(e)) if e.code == "request_id_reused"));
+
+        // A resident the city does not know (no 符号 of the city), and one it holds no
+        // 介護 record for.
+        let r = net.inquire(&request(&signer, "q-2", &f(6), "K01", "J02")).await.unwrap();
+        assert_eq!(r.answer, InquiryAnswer::NoRecord);
+        let uncertified = (0..5).find(|&i| holdings::synthetic(i).len() == 2).unwrap();
+        let r = net
+            .inquire(&request(&signer, "q-3", &f(uncertified as usize), "K04", "J05"))
+            .await
+            .unwrap();
+        assert_eq!(r.answer, InquiryAnswer::NoRecord);
+
+        // Refused with the rule, recorded once also when re-sent.
+        let refused = net.inquire(&request(&signer, "q-4", &f(1), "K01", "J04")).await.unwrap();
+        match &refused.answer {
+            InquiryAnswer::Refused { code, message } => {
+                assert_eq!(code, "info_not_for_task");
+                assert!(message.contains("J04"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let again = net.inquire(&request(&signer, "q-4", &f(1), "K01", "J04")).await.unwrap();
+        assert_eq!((again.record, again.replayed), (refused.record, true));
+
+        // Not recorded: an unknown 符号, a bad signature, a caller asking for someone else.
+        let unknown = net
+            .inquire(&request(&signer, "q-5", &Fugo("AAAA".into()), "K01", "J01"))
+            .await;
+        assert!(matches!(unknown, Err(CallError::Api(e)) if e.code == "unknown_fugo"));
+        let mut forged = request(&signer, "q-6", &f(2), "K01", "J01");
+        forged.info = "J02".into();
+        assert!(matches!(net.inquire(&forged).await, Err(CallError::Api(e)) if e.code == "bad_signature"));
+        let city_tls = net.files(CITY, Role::Agency);
+        let as_city = Client::new(city_tls.client_config().unwrap(), &net.hub_url);
+        let mut other = request(&Signer::load(&city_tls).unwrap(), "q-7", &f(2), "K01", "J01");
+        other.signature = Signer::load(&city_tls).unwrap().sign(&other.signed_message());
+        let e = as_city.call::<Inquire>(&other).await.unwrap_err();
+        assert!(matches!(e, CallError::Api(e) if e.status == 403));
+
+        // A provider that never answers: unavailable within the deadline (500 ms).
+        as_intermediate.issue_fugo(HUNG, &[number(2)]).await.unwrap();
+        let mut to_hung = request(&signer, "q-hung", &f(2), "K01", "J01");
+        to_hung.provider = HUNG.into();
+        to_hung.signature = signer.sign(&to_hung.signed_message());
+        let started = Instant::now();
+        let hung = net.inquire(&to_hung).await.unwrap();
+        assert!(matches!(hung.answer, InquiryAnswer::Unavailable { .. }), "{:?}", hung.answer);
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(450) && took < Duration::from_secs(2), "{took:?}");
+
+        // The provider goes down: unavailable within the deadline, recorded once, retryable.
+        let (agency, agency_stop) = net.agency.take().unwrap();
+        agency_stop.send(true).unwrap();
+        agency.wait().await;
+        let started = Instant::now();
+        let down = net.inquire(&request(&signer, "q-8", &f(3), "K01", "J01")).await.unwrap();
+        assert!(matches!(down.answer, InquiryAnswer::Unavailable { .. }), "{:?}", down.answer);
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        let retry = net.inquire(&request(&signer, "q-8", &f(3), "K01", "J01")).await.unwrap();
+        assert!(matches!(retry.answer, InquiryAnswer::Unavailable { .. }));
+        assert_eq!(retry.record, down.record);
+
+        // Many such calls at once leak neither threads nor connections: after a first round
+        // has grown the pools, more rounds leave thread and descriptor counts where they were.
+        let threads = || count_lines("/proc/self/status", "Threads:");
+        let fds = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+        let threads_before = threads();
+        let mut after_first = (0, 0);
+        for round in 0..3 {
+            let mut tasks = Vec::new();
+            for k in 0..200 {
+                let req = request(&signer, &format!("down-{round}-{k}"), &f(k % 5), "K01", "J02");
+                let client = Client::new(net.intermediate.client_config().unwrap(), &net.hub_url);
+                tasks.push(tokio::spawn(async move { client.call::<Inquire>(&req).await }));
+            }
+            for t in tasks {
+                let r = t.await.unwrap().unwrap();
+                assert!(matches!(r.answer, InquiryAnswer::Unavailable { .. }));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if round == 0 {
+                after_first = (threads(), fds());
+            }
+        }
+        let d = fds();
+        assert!(d <= after_first.1 + 16, "fds {} → {d}", after_first.1);
+        // Store work runs on tokio's blocking pool, which grows with concurrency (bounded)
+        // and lets idle threads go after 10 s: every thread must be gone by then.
+        let waiting = Instant::now();
+        while threads() > threads_before + 2 && waiting.elapsed() < Duration::from_secs(15) {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        assert!(
+            threads() <= threads_before + 2,
+            "threads {threads_before} → {} (peak after one round {})",
+            threads(),
+            after_first.0
+        );
+
+        // The log: one entry per exchange, chained, checkpointed, every signature valid.
+        let log = net.hub.store().read_log().await.unwrap();
+        assert_eq!(log.entries.len(), 6 + 600, "{}", engine.engine());
+        let verifier = SignatureVerifier::new(&net.pki.ca_cert_path()).unwrap();
+        let summary = verify_with(&log.entries, &log.checkpoints, &net.log_public_key, |e| {
+            evidence::verify_entry(e, &verifier)
+        })
+        .unwrap();
+        assert_eq!(summary.entries, 606);
+        use renkei_hub::record_log::Outcome;
+        let outcomes: Vec<_> = log.entries[..6].iter().map(|e| e.exchange.outcome.clone()).collect();
+        assert_eq!(
+            outcomes,
+            vec![
+                Outcome::Data,
+                Outcome::NoRecord,
+                Outcome::NoRecord,
+                Outcome::Refused("info_not_for_task".into()),
+                Outcome::Unavailable,
+                Outcome::Unavailable,
+            ]
+        );
+        // A forged signature in a rehashed chain beyond the last checkpoint is still caught,
+        // by the sender signature check, naming the entry.
+        let mut forged = log.entries.clone();
+        let answer = forged[0].exchange.answer_signature.clone();
+        forged[1].exchange.answer_signature = answer; // entry 2 (no record) "signed" with entry 1's
+        let mut prev = forged[0].hash;
+        for e in &mut forged[1..] {
+            e.hash = renkei_hub::record_log::entry_hash(&prev, e.seq, e.time_micros, &e.exchange);
+            prev = e.hash;
+        }
+        let err = verify_with(&forged, &[], &net.log_public_key, |e| evidence::verify_entry(e, &verifier))
+            .unwrap_err();
+        assert_eq!(err.first_bad_entry(), 2, "{err}");
+        // With the checkpoints, the rewritten chain is caught by them as well.
+        assert!(verify_with(&forged, &log.checkpoints, &net.log_public_key, |_| Ok(())).is_err());
+
+        // Data answers carry the city's signature; the request the intermediate's.
+        let (sig, _) = evidence::decode(&log.entries[0].exchange.answer_signature).unwrap();
+        assert_eq!(verifier.verify(&sig, b"x").unwrap_err(), "署名が内容と一致しません");
+    }
+}
+
+fn count_lines(path: &str, key: &str) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l[key.len()..].trim().parse().ok())
+        .unwrap()
+}

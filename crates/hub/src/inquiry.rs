@@ -1,0 +1,694 @@
+//! 情報照会 at the hub (workflow 2): check the asker's signature, authorize against the
+//! permission table, convert the asker's 符号 into the provider's (符号変換), forward within
+//! a deadline with retries, check the provider's signature, and record the exchange in the
+//! 情報提供等記録 exactly once per (asker, request id).
+//!
+//! The asker names the person by its own 符号 and gets back data, no record, refused (with
+//! the rule) or unavailable; it never learns the provider's 符号, and the provider never
+//! learns the asker's. The log keeps only the hub's person key and the signatures (with the
+//! digests they sign: [`evidence`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use renkei_store::StoreError;
+use renkei_wire::metrics::{Counter, Metrics};
+use renkei_wire::msg::inquiry::{
+    answer_digest, answer_message, answer_message_parts, InquireRequest, InquireResponse,
+    InquiryAnswer, Provide, ProvideRequest, Provided, RecordInternalRequest,
+    RecordInternalResponse,
+};
+use renkei_wire::signing::{sha256, SenderSignature, SignatureVerifier};
+use renkei_wire::{CallError, Client, Identity, Role};
+
+use crate::config::DirectoryEntry;
+use crate::domain::{AgencyCode, Derivation};
+use crate::permission::{InstitutionKind, PermissionTable};
+use crate::record_log::{Exchange, Outcome};
+use crate::recorder::Recorder;
+use crate::store::Store;
+
+/// Why an inquiry could not even be considered (nothing is recorded for these: the hub
+/// cannot tell who is asked about, or who asks).
+#[derive(Debug, thiserror::Error)]
+pub enum InquiryError {
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("照会者の署名を確認できません: {0}")]
+    BadSignature(String),
+    #[error("照会者「{0}」は情報提供ネットワークシステムの機関一覧にありません")]
+    UnknownAsker(String),
+    #[error("提供者「{0}」は情報提供ネットワークシステムの機関一覧にありません")]
+    UnknownProvider(String),
+    #[error("照会者の機関別符号に該当する者がいません（照会番号 {0}）")]
+    UnknownFugo(String),
+    #[error("照会番号 {0} は別の内容の照会で使われています")]
+    RequestIdReused(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// An institution inquiries can be routed to.
+struct Institution {
+    kind: InstitutionKind,
+    client: Client,
+    /// Certificate code that signs its answers.
+    signer: String,
+}
+
+#[derive(Clone)]
+struct Counters {
+    data: Counter,
+    no_record: Counter,
+    refused: Counter,
+    unavailable: Counter,
+    replayed: Counter,
+}
+
+/// The inquiry flow, shared by the handlers.
+#[derive(Clone)]
+pub struct Inquiries {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    derivation: Arc<Derivation>,
+    table: PermissionTable,
+    directory: HashMap<String, Institution>,
+    verifier: SignatureVerifier,
+    recorder: Recorder,
+    deadline: Duration,
+    counters: Counters,
+    links: std::sync::Mutex<HashMap<(String, String), [u8; 32]>>,
+}
+
+impl Inquiries {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: Store,
+        derivation: Arc<Derivation>,
+        table: PermissionTable,
+        directory: &[DirectoryEntry],
+        tls: Arc<rustls::ClientConfig>,
+        verifier: SignatureVerifier,
+        recorder: Recorder,
+        deadline: Duration,
+        metrics: &Metrics,
+    ) -> Result<Inquiries, String> {
+        let mut by_code = HashMap::new();
+        for (i, e) in directory.iter().enumerate() {
+            let kind = InstitutionKind::parse(&e.kind).ok_or_else(|| {
+                format!(
+                    "機関一覧の{}件目（{}）: 種別「{}」は koiki・municipality・insurer のいずれかにしてください",
+                    i + 1,
+                    e.code,
+                    e.kind
+                )
+            })?;
+            AgencyCode::parse(&e.code)
+                .map_err(|m| format!("機関一覧の{}件目: 機関コード: {m}", i + 1))?;
+            // One pooled client per distinct URL would share connections; per institution
+            // keeps each provider's outage to itself.
+            let client = Client::new(tls.clone(), &e.url).with_timeout(deadline);
+            by_code.insert(
+                e.code.clone(),
+                Institution {
+                    kind,
+                    client,
+                    signer: e.signer.clone(),
+                },
+            );
+        }
+        let help = "情報照会 answered by the hub, by outcome.";
+        let c = |outcome| metrics.counter("renkei_hub_inquiries_total", &[("outcome", outcome)], help);
+        let counters = Counters {
+            data: c("data"),
+            no_record: c("no_record"),
+            refused: c("refused"),
+            unavailable: c("unavailable"),
+            replayed: c("replayed"),
+        };
+        Ok(Inquiries {
+            inner: Arc::new(Inner {
+                store,
+                derivation,
+                table,
+                directory: by_code,
+                verifier,
+                recorder,
+                deadline,
+                counters,
+                links: std::sync::Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// Handles one inquiry from `caller` (the TLS peer).
+    pub async fn inquire(
+        &self,
+        caller: &Identity,
+        req: InquireRequest,
+    ) -> Result<InquireResponse, InquiryError> {
+        let me = &*self.inner;
+        let (asker, provider) = me.admit(caller, &req)?;
+
+        // Re-sent: answer what was recorded.
+        let recorded = me.store.recorded(&req.asker, &req.request_id).await?;
+        if let Some(first) = recorded.first() {
+            let x = &first.exchange;
+            if (x.provider.as_str(), x.task.as_str(), x.info.as_str())
+                != (req.provider.as_str(), req.task.as_str(), req.info.as_str())
+            {
+                return Err(InquiryError::RequestIdReused(req.request_id.clone()));
+            }
+        }
+        if let Some(done) = recorded
+            .iter()
+            .find(|e| e.exchange.outcome != Outcome::Unavailable)
+        {
+            me.counters.replayed.inc();
+            let answer = match &done.exchange.outcome {
+                Outcome::Data => {
+                    // The hub keeps no data: ask the provider again, recording nothing more.
+                    let forward = me.forward_request(&req, asker, &done.exchange.person);
+                    match me.call(provider, &forward).await {
+                        Ok((Provided::Data { items }, _)) => InquiryAnswer::Data { items },
+                        Ok((Provided::NoRecord, _)) => InquiryAnswer::NoRecord,
+                        Err(message) => InquiryAnswer::Unavailable { message },
+                    }
+                }
+                Outcome::NoRecord => InquiryAnswer::NoRecord,
+                Outcome::Refused(code) => refusal_answer(me, asker, provider, &req, code),
+                Outcome::Unavailable => unreachable!("filtered above"),
+            };
+            return Ok(InquireResponse {
+                request_id: req.request_id,
+                answer,
+                record: done.seq,
+                replayed: true,
+            });
+        }
+
+        let asker_code = AgencyCode::parse(&req.asker).map_err(InquiryError::BadRequest)?;
+        let person = me
+            .person_of(&asker_code, &req.fugo)
+            .await?
+            .ok_or_else(|| InquiryError::UnknownFugo(req.request_id.clone()))?;
+        let request_evidence = evidence::encode(&req.signature, &sha256(req.fugo.0.as_bytes()));
+        let exchange = |outcome, answer_signature| Exchange {
+            asker: req.asker.clone(),
+            provider: req.provider.clone(),
+            task: req.task.clone(),
+            info: req.info.clone(),
+            outcome,
+            disclosable: true,
+            request_id: req.request_id.clone(),
+            person,
+            request_signature: request_evidence.clone(),
+            answer_signature,
+        };
+
+        let (outcome, answer, answer_evidence) =
+            match me.table.authorize(asker.kind, &req.task, provider.kind, &req.info) {
+                Err(refusal) => (
+                    Outcome::from(&refusal),
+                    InquiryAnswer::Refused {
+                        code: refusal.code().to_owned(),
+                        message: refusal.to_string(),
+                    },
+                    Vec::new(),
+                ),
+                Ok(_rule) => me.ask_provider(&req, asker, provider, &person).await?,
+            };
+        let recorded = me.recorder.record(exchange(outcome, answer_evidence)).await?;
+        // A concurrent duplicate may have been recorded first: answer like a re-send.
+        let replayed = !recorded.new;
+        match &answer {
+            InquiryAnswer::Data { .. } => me.counters.data.inc(),
+            InquiryAnswer::NoRecord => me.counters.no_record.inc(),
+            InquiryAnswer::Refused { .. } => me.counters.refused.inc(),
+            InquiryAnswer::Unavailable { .. } => me.counters.unavailable.inc(),
+        }
+        Ok(InquireResponse {
+            request_id: req.request_id,
+            answer,
+            record: recorded.entry.seq,
+            replayed,
+        })
+    }
+}
+
+impl Inquiries {
+    /// Authorizes and records an exchange between two insurer tenants that `intermediate`
+    /// resolves inside by 枝番 ([`RecordInternal`]): the same table, the same log.
+    pub async fn record_internal(
+        &self,
+        caller: &Identity,
+        req: RecordInternalRequest,
+    ) -> Result<RecordInternalResponse, InquiryError> {
+        let me = &*self.inner;
+        if caller.role != Role::Intermediate {
+            return Err(InquiryError::Forbidden(
+                "保険者間の照会を記録できるのは中間サーバだけです（規則: 中間サーバ内の照会）".into(),
+            ));
+        }
+        let q = &req.inquiry;
+        let (asker, provider) = me.admit(caller, q)?;
+        if provider.signer != caller.code || req.answer_kind > 1 {
+            return Err(InquiryError::BadRequest(format!(
+                "照会番号 {}: 提供者「{}」はこの中間サーバの保険者ではありません",
+                q.request_id, q.provider
+            )));
+        }
+        let recorded = me.store.recorded(&q.asker, &q.request_id).await?;
+        if let Some(first) = recorded.first() {
+            let x = &first.exchange;
+            if (x.provider.as_str(), x.task.as_str(), x.info.as_str())
+                != (q.provider.as_str(), q.task.as_str(), q.info.as_str())
+            {
+                return Err(InquiryError::RequestIdReused(q.request_id.clone()));
+            }
+            me.counters.replayed.inc();
+            let kind = match &x.outcome {
+                Outcome::Data => "data",
+                Outcome::NoRecord => "no_record",
+                Outcome::Refused(_) => "refused",
+                Outcome::Unavailable => "unavailable",
+            };
+            let refused = match &x.outcome {
+                Outcome::Refused(code) => match refusal_answer(me, asker, provider, q, code) {
+                    InquiryAnswer::Refused { code, message } => Some((code, message)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            return Ok(RecordInternalResponse {
+                refused,
+                recorded_kind: kind.to_owned(),
+                record: first.seq,
+                replayed: true,
+            });
+        }
+        let asker_code = AgencyCode::parse(&q.asker).map_err(InquiryError::BadRequest)?;
+        let person = me
+            .person_of(&asker_code, &q.fugo)
+            .await?
+            .ok_or_else(|| InquiryError::UnknownFugo(q.request_id.clone()))?;
+        let (outcome, refused, answer_evidence) =
+            match me.table.authorize(asker.kind, &q.task, provider.kind, &q.info) {
+                Err(r) => (
+                    Outcome::from(&r),
+                    Some((r.code().to_owned(), r.to_string())),
+                    Vec::new(),
+                ),
+                Ok(_) => {
+                    let message = answer_message_parts(
+                        &q.request_id,
+                        &q.asker,
+                        &q.provider,
+                        &q.task,
+                        &q.info,
+                        req.answer_kind,
+                        &req.answer_digest,
+                    );
+                    let who = me
+                        .verifier
+                        .verify(&req.answer_signature, &message)
+                        .map_err(InquiryError::BadSignature)?;
+                    if who.code != caller.code {
+                        return Err(InquiryError::BadSignature(
+                            "回答の署名者が中間サーバではありません".into(),
+                        ));
+                    }
+                    let outcome = if req.answer_kind == 0 {
+                        Outcome::Data
+                    } else {
+                        Outcome::NoRecord
+                    };
+                    (
+                        outcome,
+                        None,
+                        evidence::encode(&req.answer_signature, &req.answer_digest),
+                    )
+                }
+            };
+        let kind = match outcome {
+            Outcome::Data => "data",
+            Outcome::NoRecord => "no_record",
+            _ => "refused",
+        };
+        let recorded = me
+            .recorder
+            .record(Exchange {
+                asker: q.asker.clone(),
+                provider: q.provider.clone(),
+                task: q.task.clone(),
+                info: q.info.clone(),
+                outcome,
+                disclosable: true,
+                request_id: q.request_id.clone(),
+                person,
+                request_signature: evidence::encode(&q.signature, &sha256(q.fugo.0.as_bytes())),
+                answer_signature: answer_evidence,
+            })
+            .await?;
+        match kind {
+            "data" => me.counters.data.inc(),
+            "no_record" => me.counters.no_record.inc(),
+            _ => me.counters.refused.inc(),
+        }
+        Ok(RecordInternalResponse {
+            refused,
+            recorded_kind: kind.to_owned(),
+            record: recorded.entry.seq,
+            replayed: !recorded.new,
+        })
+    }
+}
+
+fn refusal_answer(
+    me: &Inner,
+    asker: &Institution,
+    provider: &Institution,
+    req: &InquireRequest,
+    code: &str,
+) -> InquiryAnswer {
+    let message = match me.table.authorize(asker.kind, &req.task, provider.kind, &req.info) {
+        Err(r) => r.to_string(),
+        Ok(_) => format!("この照会は記録時の許可表で拒否されました（拒否: {code}）"),
+    };
+    InquiryAnswer::Refused {
+        code: code.to_owned(),
+        message,
+    }
+}
+
+/// Links held in memory: (agency, 符号) → person key. A link never changes once issued, so
+/// a hit needs no store read; only found links are kept, and the map is emptied when full.
+const LINK_CACHE: usize = 1_000_000;
+
+impl Inner {
+    /// The person behind an agency's 符号, from the cache or the store.
+    async fn person_of(
+        &self,
+        agency: &AgencyCode,
+        fugo: &renkei_wire::msg::hub::Fugo,
+    ) -> Result<Option<[u8; 32]>, StoreError> {
+        let key = (agency.as_str().to_owned(), fugo.0.clone());
+        if let Some(p) = self.links.lock().expect("lock").get(&key) {
+            return Ok(Some(*p));
+        }
+        let found = self.store.person_of(agency, fugo).await?;
+        if let Some(p) = found {
+            let mut links = self.links.lock().expect("lock");
+            if links.len() >= LINK_CACHE {
+                links.clear();
+            }
+            links.insert(key, p);
+        }
+        Ok(found)
+    }
+
+    /// Checks the request, that the caller may ask for the asker, and the asker's signature;
+    /// returns the asker and the provider.
+    fn admit(
+        &self,
+        caller: &Identity,
+        req: &InquireRequest,
+    ) -> Result<(&Institution, &Institution), InquiryError> {
+        check_request(req)?;
+        // Who may ask for whom: an agency for itself; intermediate for the insurers it hosts.
+        let asker = self
+            .directory
+            .get(&req.asker)
+            .ok_or_else(|| InquiryError::UnknownAsker(req.asker.clone()))?;
+        let allowed = match caller.role {
+            Role::Agency => caller.code == req.asker,
+            Role::Intermediate => asker.signer == caller.code,
+            _ => false,
+        };
+        if !allowed {
+            return Err(InquiryError::Forbidden(format!(
+                "{}（{}）は「{}」として照会できません（規則: 照会は自機関分、中間サーバは収容する保険者分に限る）",
+                caller.name, caller.code, req.asker
+            )));
+        }
+        let signer = self
+            .verifier
+            .verify(&req.signature, &req.signed_message())
+            .map_err(InquiryError::BadSignature)?;
+        if signer.code != caller.code || signer.role != caller.role {
+            return Err(InquiryError::BadSignature(format!(
+                "署名者（{}）が送信者（{}）と違います",
+                signer.code, caller.code
+            )));
+        }
+        let provider = self
+            .directory
+            .get(&req.provider)
+            .ok_or_else(|| InquiryError::UnknownProvider(req.provider.clone()))?;
+        Ok((asker, provider))
+    }
+
+    fn forward_request(
+        &self,
+        req: &InquireRequest,
+        asker: &Institution,
+        person: &[u8; 32],
+    ) -> ProvideRequest {
+        let provider_code = AgencyCode::parse(&req.provider).expect("directory codes are valid");
+        ProvideRequest {
+            request_id: req.request_id.clone(),
+            asker: req.asker.clone(),
+            asker_kind: asker.kind.as_str().to_owned(),
+            provider: req.provider.clone(),
+            fugo: self.derivation.fugo(person, &provider_code),
+            task: req.task.clone(),
+            info: req.info.clone(),
+        }
+    }
+
+    /// Converts the 符号, forwards and checks the answer: (outcome, answer, evidence).
+    async fn ask_provider(
+        &self,
+        req: &InquireRequest,
+        asker: &Institution,
+        provider: &Institution,
+        person: &[u8; 32],
+    ) -> Result<(Outcome, InquiryAnswer, Vec<u8>), InquiryError> {
+        let forward = self.forward_request(req, asker, person);
+        // A provider with no 符号 for this person holds nothing on them.
+        let provider_code = AgencyCode::parse(&req.provider).map_err(InquiryError::BadRequest)?;
+        if self
+            .person_of(&provider_code, &forward.fugo)
+            .await?
+            .is_none()
+        {
+            return Ok((Outcome::NoRecord, InquiryAnswer::NoRecord, Vec::new()));
+        }
+        Ok(match self.call(provider, &forward).await {
+            Ok((answer, signature)) => {
+                let evidence =
+                    evidence::encode(&signature, &answer_digest(&forward.fugo, &answer));
+                match answer {
+                    Provided::Data { items } => {
+                        (Outcome::Data, InquiryAnswer::Data { items }, evidence)
+                    }
+                    Provided::NoRecord => (Outcome::NoRecord, InquiryAnswer::NoRecord, evidence),
+                }
+            }
+            Err(message) => (
+                Outcome::Unavailable,
+                InquiryAnswer::Unavailable { message },
+                Vec::new(),
+            ),
+        })
+    }
+
+    /// Calls the provider until it answers or the deadline passes, retrying what may succeed
+    /// later; checks the answer's signature. `Err` is the message for `unavailable`.
+    async fn call(
+        &self,
+        provider: &Institution,
+        forward: &ProvideRequest,
+    ) -> Result<(Provided, SenderSignature), String> {
+        let started = Instant::now();
+        let unavailable = |why: &str| {
+            format!(
+                "提供者「{}」から期限（{}ミリ秒）内に回答がありません（{why}）。同じ照会番号で再送してください",
+                forward.provider,
+                self.deadline.as_millis()
+            )
+        };
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let left = self.deadline.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Err(unavailable("期限切れ"));
+            }
+            let call = provider.client.clone().with_timeout(left);
+            match call.call::<Provide>(forward).await {
+                Ok(answer) => {
+                    let message = answer_message(forward, &answer.answer);
+                    return match self.verifier.verify(&answer.signature, &message) {
+                        Ok(who) if who.code == provider.signer => Ok((answer.answer, answer.signature)),
+                        Ok(who) => {
+                            tracing::warn!(provider = %forward.provider, signer = %who.code, "answer signed by another institution");
+                            Err(unavailable("回答の署名者が提供者ではありません"))
+                        }
+                        Err(e) => {
+                            tracing::warn!(provider = %forward.provider, error = %e, "bad answer signature");
+                            Err(unavailable("回答の署名が正しくありません"))
+                        }
+                    };
+                }
+                Err(e) if e.is_retryable() => {
+                    tracing::debug!(provider = %forward.provider, attempt, error = %e, "provider unavailable");
+                    let pause = Duration::from_millis(20 * u64::from(attempt.min(10)));
+                    if started.elapsed() + pause >= self.deadline {
+                        return Err(unavailable(&short(&e)));
+                    }
+                    tokio::time::sleep(pause).await;
+                }
+                Err(e) => {
+                    tracing::warn!(provider = %forward.provider, error = %e, "provider refused the forwarded inquiry");
+                    return Err(unavailable(&short(&e)));
+                }
+            }
+        }
+    }
+}
+
+fn short(e: &CallError) -> String {
+    match e {
+        CallError::Transport(_) => "接続できません".into(),
+        CallError::Timeout(_) => "応答がありません".into(),
+        CallError::Api(a) => format!("提供者のエラー {}", a.code),
+        CallError::Decode(_) => "応答を解釈できません".into(),
+    }
+}
+
+fn check_request(req: &InquireRequest) -> Result<(), InquiryError> {
+    let ok_id = !req.request_id.is_empty()
+        && req.request_id.len() <= 64
+        && req.request_id.chars().all(|c| c.is_ascii_graphic());
+    if !ok_id {
+        return Err(InquiryError::BadRequest(
+            "照会番号（request_id）は英数字記号の1〜64文字で指定してください".into(),
+        ));
+    }
+    for (field, value) in [
+        ("asker", &req.asker),
+        ("provider", &req.provider),
+        ("task", &req.task),
+        ("info", &req.info),
+    ] {
+        if value.is_empty() || value.len() > 64 {
+            return Err(InquiryError::BadRequest(format!(
+                "照会番号 {}: 項目「{field}」は1〜64文字で指定してください",
+                req.request_id
+            )));
+        }
+    }
+    if req.fugo.0.is_empty() || req.fugo.0.len() > 64 {
+        return Err(InquiryError::BadRequest(format!(
+            "照会番号 {}: 項目「fugo」（機関別符号）が正しくありません",
+            req.request_id
+        )));
+    }
+    Ok(())
+}
+
+/// What the log keeps of a sender's signature: the certificate, the signature and the
+/// digest it signs in place of the 符号 (and data), so that an auditor can check it without
+/// either. Encoding: `u32 len ‖ cert ‖ u32 len ‖ signature ‖ digest (32 bytes)`.
+pub mod evidence {
+    use renkei_wire::msg::inquiry::{answer_message_parts, request_message};
+    use renkei_wire::signing::{SenderSignature, SignatureVerifier};
+
+    use crate::record_log::{Entry, Outcome};
+
+    pub fn encode(s: &SenderSignature, digest: &[u8; 32]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(8 + s.cert.len() + s.signature.len() + 32);
+        for part in [&s.cert, &s.signature] {
+            out.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            out.extend_from_slice(part);
+        }
+        out.extend_from_slice(digest);
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<(SenderSignature, [u8; 32])> {
+        let mut rest = bytes;
+        let take = |rest: &mut &[u8]| -> Option<Vec<u8>> {
+            let len = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+            let part = rest.get(4..4 + len)?.to_vec();
+            *rest = &rest[4 + len..];
+            Some(part)
+        };
+        let cert = take(&mut rest)?;
+        let signature = take(&mut rest)?;
+        let digest: [u8; 32] = rest.try_into().ok()?;
+        Some((SenderSignature { cert, signature }, digest))
+    }
+
+    /// Checks an entry's sender signatures: the request's by the asker (or `intermediate`
+    /// for an insurer), the answer's — when the provider answered — by the provider (or
+    /// `intermediate`). `Err` says what is wrong, in Japanese.
+    pub fn verify_entry(entry: &Entry, verifier: &SignatureVerifier) -> Result<(), String> {
+        let x = &entry.exchange;
+        let signed_by = |who: &renkei_wire::Identity, party: &str| {
+            who.code == party || who.role == renkei_wire::Role::Intermediate
+        };
+        let (sig, digest) =
+            decode(&x.request_signature).ok_or("照会の署名がありません（形式不正）")?;
+        let message = request_message(&x.request_id, &x.asker, &x.provider, &x.task, &x.info, &digest);
+        let who = verifier
+            .verify(&sig, &message)
+            .map_err(|e| format!("照会の署名: {e}"))?;
+        if !signed_by(&who, &x.asker) {
+            return Err(format!("照会の署名者（{}）が照会者ではありません", who.code));
+        }
+        let kind = match x.outcome {
+            Outcome::Data => 0,
+            Outcome::NoRecord => 1,
+            _ => {
+                return if x.answer_signature.is_empty() {
+                    Ok(())
+                } else {
+                    Err("拒否・応答なしの記録に回答の署名があります".into())
+                };
+            }
+        };
+        if x.answer_signature.is_empty() {
+            // No record, answered by the hub itself (the provider holds no 符号 for the person).
+            return if kind == 1 {
+                Ok(())
+            } else {
+                Err("回答の署名がありません".into())
+            };
+        }
+        let (sig, digest) = decode(&x.answer_signature).ok_or("回答の署名の形式が正しくありません")?;
+        let message = answer_message_parts(
+            &x.request_id,
+            &x.asker,
+            &x.provider,
+            &x.task,
+            &x.info,
+            kind,
+            &digest,
+        );
+        let who = verifier
+            .verify(&sig, &message)
+            .map_err(|e| format!("回答の署名: {e}"))?;
+        if !signed_by(&who, &x.provider) {
+            return Err(format!("回答の署名者（{}）が提供者ではありません", who.code));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,231 @@
+//! 情報照会 in `intermediate` (workflow 2), for its insurer tenants:
+//!
+//! - asking: an insurer names its subscriber by 枝番; `intermediate` finds the insurer's 符号,
+//!   signs the request with its own key (it acts for the tenant) and asks the hub;
+//! - answering: the hub forwards an inquiry addressed to a tenant with the tenant's 符号;
+//!   `intermediate` finds the subscriber and answers from what it holds ([`answer`]), signed.
+//!
+//! The insurer never sees a 符号; the hub never sees a 枝番.
+
+pub mod answer;
+pub mod store;
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use renkei_wire::msg::hub::Fugo;
+use renkei_wire::msg::inquiry::{
+    answer_digest, answer_message, answer_message_parts, Inquire, InquireRequest,
+    InquireResponse, InquiryAnswer, InsurerInquire, InsurerInquireRequest, Provide,
+    ProvideRequest, ProvideResponse, Provided, RecordInternal, RecordInternalRequest,
+};
+use renkei_wire::signing::{SenderSignature, Signer};
+use renkei_wire::{ApiError, Body, CallError, Client, Endpoint, Identity, Role};
+
+use crate::registration::Registrar;
+
+/// What the inquiry handlers share.
+pub struct Inquiries {
+    pub registrar: Arc<Registrar>,
+    pub hub: Client,
+    pub signer: Signer,
+}
+
+fn store_error(e: renkei_store::StoreError) -> ApiError {
+    tracing::error!(error = %e, "store failure during an inquiry");
+    ApiError::unavailable(
+        "store_unavailable",
+        "中間サーバの保存処理でエラーが発生しました。しばらくしてから再送してください",
+    )
+}
+
+async fn insurer_inquire(
+    State(me): State<Arc<Inquiries>>,
+    caller: Identity,
+    body: Result<Body<InsurerInquireRequest>, ApiError>,
+) -> Result<Json<InquireResponse>, ApiError> {
+    let Body(req) = body?;
+    if caller.role != Role::Insurer {
+        return Err(ApiError::forbidden(
+            "情報照会は医療保険者の統合専用端末からのみ行えます",
+        ));
+    }
+    let store = me.registrar.store();
+    let (tenant, fugo, internal) =
+        store::asker_context(store, &req.insurer_number, &req.branch, &req.provider)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_insurer",
+                    format!("保険者番号 {} は登録されていません", req.insurer_number),
+                )
+            })?;
+    if tenant != caller.code {
+        return Err(ApiError::forbidden(format!(
+            "保険者番号 {} は貴機関（{}）の保険者番号ではありません",
+            req.insurer_number, caller.code
+        )));
+    }
+    let fugo = fugo.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_branch",
+            format!(
+                "照会番号 {}: 被保険者枝番「{}」の加入者は登録されていません",
+                req.request_id, req.branch
+            ),
+        )
+    })?;
+    let mut request = InquireRequest {
+        request_id: req.request_id,
+        asker: tenant,
+        fugo: Fugo(fugo),
+        task: req.task,
+        info: req.info,
+        provider: req.provider,
+        signature: SenderSignature {
+            cert: Vec::new(),
+            signature: Vec::new(),
+        },
+    };
+    request.signature = me.signer.sign(&request.signed_message());
+    if internal {
+        return between_tenants(&me, &req.branch, request).await.map(Json);
+    }
+    match me.hub.call::<Inquire>(&request).await {
+        Ok(answer) => Ok(Json(answer)),
+        Err(CallError::Api(e)) => Err(e),
+        Err(e) => {
+            tracing::warn!(error = %e, "hub unavailable for an inquiry");
+            Err(ApiError::unavailable(
+                "hub_unavailable",
+                format!(
+                    "情報提供ネットワークシステムに接続できません（照会番号 {}）。同じ照会番号で再送してください",
+                    request.request_id
+                ),
+            ))
+        }
+    }
+}
+
+/// An inquiry to another tenant of this server: the person is found there through the person
+/// index (by 枝番, never leaving this server), the hub authorizes and records the exchange,
+/// and only then is the answer released.
+async fn between_tenants(
+    me: &Inquiries,
+    branch: &str,
+    inquiry: InquireRequest,
+) -> Result<InquireResponse, ApiError> {
+    let store = me.registrar.store();
+    let person = store::person_of_branch(store, &inquiry.asker, branch)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(ApiError::internal)?;
+    let found = store::subscriber_of_person(store, &inquiry.provider, &person)
+        .await
+        .map_err(store_error)?;
+    let (items, provider_fugo) = match &found {
+        Some((other_branch, fugo)) => (
+            answer::answer(store, &inquiry.provider, other_branch, &inquiry.info)
+                .await
+                .map_err(store_error)?,
+            Fugo(fugo.clone()),
+        ),
+        // Not a subscriber there: the digest covers an empty 符号.
+        None => (None, Fugo(String::new())),
+    };
+    let provided = match items {
+        Some(items) => Provided::Data { items },
+        None => Provided::NoRecord,
+    };
+    let kind = match provided {
+        Provided::Data { .. } => 0,
+        Provided::NoRecord => 1,
+    };
+    let digest = answer_digest(&provider_fugo, &provided);
+    let answer_signature = me.signer.sign(&answer_message_parts(
+        &inquiry.request_id,
+        &inquiry.asker,
+        &inquiry.provider,
+        &inquiry.task,
+        &inquiry.info,
+        kind,
+        &digest,
+    ));
+    let request_id = inquiry.request_id.clone();
+    let recorded = me
+        .hub
+        .call::<RecordInternal>(&RecordInternalRequest {
+            inquiry,
+            answer_kind: kind,
+            answer_digest: digest,
+            answer_signature,
+        })
+        .await
+        .map_err(|e| match e {
+            CallError::Api(e) => e,
+            e => {
+                tracing::warn!(error = %e, "hub unavailable for an internal inquiry");
+                ApiError::unavailable(
+                    "hub_unavailable",
+                    format!(
+                        "情報提供ネットワークシステムに接続できないため照会を記録できません（照会番号 {request_id}）。同じ照会番号で再送してください"
+                    ),
+                )
+            }
+        })?;
+    let answer = match (recorded.refused, provided) {
+        (Some((code, message)), _) => InquiryAnswer::Refused { code, message },
+        // A re-send of an exchange recorded as "no record" stays "no record".
+        (None, _) if recorded.recorded_kind == "no_record" => InquiryAnswer::NoRecord,
+        (None, Provided::Data { items }) => InquiryAnswer::Data { items },
+        (None, Provided::NoRecord) => InquiryAnswer::NoRecord,
+    };
+    Ok(InquireResponse {
+        request_id,
+        answer,
+        record: recorded.record,
+        replayed: recorded.replayed,
+    })
+}
+
+async fn provide(
+    State(me): State<Arc<Inquiries>>,
+    caller: Identity,
+    body: Result<Body<ProvideRequest>, ApiError>,
+) -> Result<Json<ProvideResponse>, ApiError> {
+    if caller.role != Role::Hub {
+        return Err(ApiError::forbidden(
+            "照会に回答するのは情報提供ネットワークシステム経由の照会だけです（規則: 提供は hub 経由に限る）",
+        ));
+    }
+    let Body(req) = body?;
+    let store = me.registrar.store();
+    let items = match store::branch_of_fugo(store, &req.provider, &req.fugo.0)
+        .await
+        .map_err(store_error)?
+    {
+        Some(branch) => answer::answer(store, &req.provider, &branch, &req.info)
+            .await
+            .map_err(store_error)?,
+        None => None,
+    };
+    let answer = match items {
+        Some(items) => Provided::Data { items },
+        None => Provided::NoRecord,
+    };
+    let signature = me.signer.sign(&answer_message(&req, &answer));
+    Ok(Json(ProvideResponse { answer, signature }))
+}
+
+pub fn router(inquiries: Arc<Inquiries>) -> Router {
+    Router::new()
+        .route(InsurerInquire::PATH, post(insurer_inquire))
+        .route(Provide::PATH, post(provide))
+        .with_state(inquiries)
+}
