@@ -18,9 +18,13 @@
 
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod client;
 pub mod config;
 pub mod domain;
+pub mod history;
+pub mod index;
+pub mod jlis;
 pub mod load;
 pub mod store;
 

@@ -3,5 +3,6 @@
 
 mod api;
 mod helpers;
+mod jlis;
 mod load;
 mod store;
