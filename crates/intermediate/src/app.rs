@@ -41,6 +41,7 @@ impl Application {
         let registry = Client::new(client_tls.clone(), &config.registry_url);
         let hub = Client::new(client_tls, &config.hub_url);
         let metrics = Metrics::default();
+        let relay_client = registry.clone();
         let registrar = Arc::new(Registrar::new(
             store,
             registry,
@@ -49,7 +50,8 @@ impl Application {
             Sealer::new(&config.keys.seal),
             &metrics,
         ));
-        let router = crate::api::router(registrar.clone());
+        let relay = crate::jlis::Relay::new(registrar.clone(), relay_client);
+        let router = crate::api::router(registrar.clone()).merge(crate::jlis::router(relay));
         let server = renkei_wire::server::start(
             "intermediate",
             &config.listen,

@@ -55,6 +55,9 @@ pub enum TerminalCommand {
         #[arg(long, default_value_t = crate::register::DEFAULT_PARALLEL)]
         parallel: usize,
     },
+    /// J-LIS（住基ネット）への照会: 個人番号 ⇔ 基本4情報（個人番号入手）
+    #[command(subcommand)]
+    Jlis(crate::jlis::JlisCommand),
 }
 
 /// A failure to show the user (already in Japanese).
@@ -141,6 +144,9 @@ pub async fn run(args: TerminalArgs) -> Result<(), CliError> {
                 eprintln!("保留の行は結果ファイルの理由を確認し、修正して再送してください。");
             }
             Ok(())
+        }
+        TerminalCommand::Jlis(command) => {
+            crate::jlis::run(command, &tls, &url, &insurer_number, &who).await
         }
     }
 }

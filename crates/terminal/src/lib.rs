@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod input;
+pub mod jlis;
 pub mod profile;
 pub mod register;
 pub mod result_file;

@@ -66,6 +66,19 @@ impl Endpoint for ResolveResidentCodes {
 // forwards them to `registry` ([`LookupResidents`], [`SearchResidents`]) with `on_behalf_of`
 // set to the tenant's institution code, so that the registry's log names the insurer.
 
+/// The 利用目的 (purpose codes) a look-up may be made for: (code, description). Any other code
+/// is refused by the registry. Documented in `docs/formats.md`.
+pub const PURPOSES: &[(&str, &str)] = &[
+    ("subscriber", "加入者情報の作成・確認（個人番号の確認を含む）"),
+    ("eligibility", "資格の取得・喪失の確認"),
+    ("benefit", "保険給付の支給（高額療養費・葬祭費等）"),
+    ("premium", "保険料の賦課・徴収"),
+    ("application", "被保険者からの届出・申請の本人確認"),
+];
+
+/// The purpose the terminal uses when none is given.
+pub const DEFAULT_PURPOSE: &str = "subscriber";
+
 /// Why a 消除 happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
