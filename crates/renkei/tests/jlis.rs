@@ -199,3 +199,62 @@ fn lookups_searches_and_batches_through_the_relay() {
     }
     assert!(log.contains("個人番号による照会"), "look-ups are logged");
 }
+
+/// Registration's cross-check: a file in which 1% of the rows carry another resident's
+/// 個人番号 (a real number J-LIS knows, of someone not in the file) holds every one of them,
+/// naming the items that disagree, and registers the rest — notation noise included.
+#[test]
+fn registration_holds_every_row_with_another_residents_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = SandboxProcess::start(dir.path(), &[]);
+    let data = sandbox.data();
+    let (source, _) = synth_subscribers(
+        dir.path(),
+        "source.csv",
+        &["--count", "2020", "--noise", "--dates", "mixed"],
+    );
+    let text = std::fs::read_to_string(&source).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let header = lines.remove(0);
+    let column = header.split(',').position(|h| h == "個人番号").unwrap();
+    let others: Vec<String> = lines[2000..]
+        .iter()
+        .map(|l| l.split(',').nth(column).unwrap().to_owned())
+        .collect();
+    lines.truncate(2000);
+    let mut swapped = Vec::new();
+    for (k, i) in (0..2000).step_by(100).enumerate() {
+        let mut fields: Vec<&str> = lines[i].split(',').collect();
+        fields[column] = &others[k];
+        lines[i] = fields.join(",");
+        swapped.push(i as u64 + 2); // physical line (the header is line 1)
+    }
+    assert_eq!(swapped.len(), 20, "1% of 2,000 rows");
+    let file = dir.path().join("swapped.csv");
+    std::fs::write(&file, format!("{header}\n{}\n", lines.join("\n"))).unwrap();
+
+    let out = dir.path().join("result.csv");
+    let run = register(&data, "39131156", &file, &out, &[]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let rows = read_result(&out);
+    assert_eq!(rows.len(), 2000);
+    for row in &rows {
+        if swapped.contains(&row.line) {
+            assert_eq!(
+                (row.result.as_str(), row.code.as_str()),
+                ("保留", "IDENTITY_MISMATCH"),
+                "line {}: {}",
+                row.line,
+                row.reason
+            );
+            assert!(row.reason.contains("氏名: "), "{}", row.reason);
+        } else {
+            assert_eq!(row.result, "登録", "line {}: {}", row.line, row.reason);
+        }
+    }
+    sandbox.stop();
+}
