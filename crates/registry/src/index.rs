@@ -102,6 +102,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct Hit {
     pub my_number: MyNumber,
+    /// The resident's 生年月日 (always the query's).
+    pub birth: Date,
     pub score: CandidateScore,
     pub removed: bool,
 }
@@ -245,19 +247,20 @@ impl SearchIndex {
         let Some(slots) = inner.by_birth.get(&query.birth().to_julian_day()) else {
             return Vec::new();
         };
-        let mut hits: Vec<(CandidateScore, u64, bool)> = slots
+        let mut hits: Vec<(CandidateScore, u64, bool, i32)> = slots
             .iter()
             .filter_map(|&slot| {
                 let e = &inner.entries[slot as usize];
-                score_view(query, &inner.view(e)).map(|s| (s, e.number, e.removed))
+                score_view(query, &inner.view(e)).map(|s| (s, e.number, e.removed, e.birth))
             })
             .collect();
         drop(inner);
         hits.sort_by(|a, b| b.0.score.cmp(&a.0.score).then(a.1.cmp(&b.1)));
         hits.truncate(limit);
         hits.into_iter()
-            .map(|(score, number, removed)| Hit {
+            .map(|(score, number, removed, birth)| Hit {
                 my_number: my_number(number),
+                birth: Date::from_julian_day(birth).unwrap_or(Date::MIN),
                 score,
                 removed,
             })

@@ -16,6 +16,7 @@
 //! Rooms: [`domain`] (rules, no I/O), [`store`] (SQLite and PostgreSQL), [`api`] (handlers),
 //! [`client`] (what other systems call), [`config`], [`app`] (start-up).
 
+pub mod accuracy;
 pub mod api;
 pub mod app;
 pub mod audit;
