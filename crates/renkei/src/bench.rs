@@ -41,16 +41,21 @@ enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// 個人番号入手（個人番号・基本4情報による照会）を住基ネット経由で測定します
+    Jlis(crate::bench_jlis::JlisBenchArgs),
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let BenchCommand::Register {
-        records,
-        store,
-        chunk_rows,
-        parallel,
-        dir,
-    } = args.what;
+    let (records, store, chunk_rows, parallel, dir) = match args.what {
+        BenchCommand::Register {
+            records,
+            store,
+            chunk_rows,
+            parallel,
+            dir,
+        } => (records, store, chunk_rows, parallel, dir),
+        BenchCommand::Jlis(args) => return crate::bench_jlis::run(args).await,
+    };
     let temp = tempfile::tempdir()?;
     let dir = dir.unwrap_or_else(|| temp.path().to_owned());
     let sandbox_args = SandboxArgs {
