@@ -83,9 +83,11 @@ pub async fn run(args: JlisBenchArgs) -> anyhow::Result<()> {
     };
     if held < args.residents {
         let started = Instant::now();
-        let loaded =
-            sandbox::seed::load(&store, renkei_synth::residents(&population).skip(held as usize))
-                .await?;
+        let loaded = sandbox::seed::load(
+            &store,
+            renkei_synth::residents(&population).skip(held as usize),
+        )
+        .await?;
         eprintln!(
             "住民 {} 人を投入: {:.1} 秒",
             group(loaded),
@@ -190,7 +192,10 @@ pub async fn run(args: JlisBenchArgs) -> anyhow::Result<()> {
 
     println!(
         "renkei bench jlis ({}, {} residents, batch {batch}, concurrency {})",
-        args.store.as_deref().map(|_| "postgres").unwrap_or("sqlite"),
+        args.store
+            .as_deref()
+            .map(|_| "postgres")
+            .unwrap_or("sqlite"),
         group(n),
         args.concurrency
     );
@@ -294,13 +299,7 @@ async fn accuracy(
     let planted: Vec<_> = (0..n.div_ceil(10))
         .map(|k| {
             let original = resident(SEED, k * 10);
-            look_alike(
-                SEED,
-                k,
-                &original,
-                LookAlikeKind::ALL[(k % 3) as usize],
-            )
-            .resident
+            look_alike(SEED, k, &original, LookAlikeKind::ALL[(k % 3) as usize]).resident
         })
         .collect();
     let started = Instant::now();
@@ -342,7 +341,10 @@ async fn accuracy(
             .await?;
         for (person, found) in people.iter().zip(&answer.results) {
             searches += 1;
-            if found.first().is_some_and(|c| c.my_number == person.my_number) {
+            if found
+                .first()
+                .is_some_and(|c| c.my_number == person.my_number)
+            {
                 first += 1;
             }
             other_birth += found
@@ -366,7 +368,11 @@ async fn accuracy(
     );
     println!("  other 生年月日 returned : {other_birth}");
     anyhow::ensure!(other_birth == 0, "another 生年月日 was returned");
-    anyhow::ensure!(rate >= 0.99, "right person first in only {:.3}%", rate * 100.0);
+    anyhow::ensure!(
+        rate >= 0.99,
+        "right person first in only {:.3}%",
+        rate * 100.0
+    );
     Ok(())
 }
 

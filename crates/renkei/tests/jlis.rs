@@ -192,6 +192,36 @@ fn lookups_searches_and_batches_through_the_relay() {
     assert_eq!(&bad[2], "エラー");
     assert!(bad[18].contains("生年月日"), "{:?}", bad);
 
+    // Another insurer's certificate cannot look up under 東京都's 保険者番号.
+    let intermediate_url = {
+        let text = std::fs::read_to_string(data.join("sandbox.toml")).unwrap();
+        let value: toml::Value = toml::from_str(&text).unwrap();
+        value["intermediate_url"].as_str().unwrap().to_owned()
+    };
+    let other = renkei()
+        .args([
+            "terminal",
+            "--insurer",
+            "39131156",
+            "--intermediate",
+            &intermediate_url,
+        ])
+        .arg("--ca")
+        .arg(data.join("pki/ca.pem"))
+        .arg("--cert")
+        .arg(data.join("pki/koiki-27.pem"))
+        .arg("--key")
+        .arg(data.join("pki/koiki-27.key"))
+        .args(["jlis", "lookup", "--number", &number])
+        .output()
+        .unwrap();
+    assert!(!other.status.success());
+    let refused = text(&other.stderr);
+    assert!(
+        refused.contains("koiki-27") && refused.contains("39131156"),
+        "{refused}"
+    );
+
     // No 個人番号 in any server log line.
     let log = sandbox.stop();
     for person in &people {
