@@ -156,7 +156,7 @@ async fn lookup_residents(
         .collect();
     s.audit.write(entries).await.map_err(RegistryError::from)?;
     s.by_number.count(&residents);
-    tracing::info!(caller = %caller.code, on_behalf_of = %for_whom, purpose, batch = req.numbers.len(), "個人番号による照会");
+    tracing::debug!(caller = %caller.code, on_behalf_of = %for_whom, purpose, batch = req.numbers.len(), "個人番号による照会");
     Ok(Json(LookupAnswer { residents }))
 }
 
@@ -234,7 +234,7 @@ async fn search_residents(
             .map(|r| r.first().map(|_| ()))
             .collect::<Vec<_>>(),
     );
-    tracing::info!(caller = %caller.code, on_behalf_of = %for_whom, purpose, batch = req.queries.len(), "基本4情報による検索");
+    tracing::debug!(caller = %caller.code, on_behalf_of = %for_whom, purpose, batch = req.queries.len(), "基本4情報による検索");
     Ok(Json(SearchAnswer { results }))
 }
 
