@@ -92,7 +92,8 @@ struct Entry {
 struct Inner {
     entries: Vec<Entry>,
     free: Vec<u32>,
-    text: Vec<u8>,
+    /// The keys of every entry, back to back (a `String`, so slicing needs no validation).
+    text: String,
     garbage: u64,
     by_number: HashMap<u64, u32>,
     by_birth: HashMap<i32, Vec<u32>>,
@@ -130,8 +131,8 @@ impl Inner {
         let mut at = e.text as usize;
         let mut item = |i: usize| {
             let len = e.lens[i] as usize;
-            // Keys were pushed from `String`s at character boundaries.
-            let key = std::str::from_utf8(&self.text[at..at + len]).unwrap_or("");
+            // Keys were pushed whole, so both ends are character boundaries.
+            let key = &self.text[at..at + len];
             at += len;
             (len > 0).then_some(ItemView {
                 fingerprint: e.prints[i],
@@ -163,7 +164,7 @@ impl Inner {
 
     fn put(&mut self, p: Prepared) {
         let text = self.text.len() as u64;
-        self.text.extend_from_slice(p.keys.as_bytes());
+        self.text.push_str(&p.keys);
         let entry = Entry {
             number: p.number,
             text,
