@@ -12,6 +12,7 @@ pub mod app;
 pub mod client;
 pub mod config;
 pub mod domain;
+pub mod fuhon;
 pub mod registration;
 pub mod store;
 

@@ -1,5 +1,6 @@
 //! The messages of each system's API, grouped by the system that serves them.
 
+pub mod fuhon;
 pub mod hub;
 pub mod intermediate;
 pub mod registry;
