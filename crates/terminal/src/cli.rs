@@ -55,6 +55,11 @@ pub enum TerminalCommand {
         #[arg(long, default_value_t = crate::register::DEFAULT_PARALLEL)]
         parallel: usize,
     },
+    /// 副本（資格情報・高額介護合算療養費情報・葬祭費情報）を登録・照合します
+    Fuhon {
+        #[command(subcommand)]
+        command: crate::fuhon::FuhonCommand,
+    },
 }
 
 /// A failure to show the user (already in Japanese).
@@ -102,6 +107,9 @@ pub async fn run(args: TerminalArgs) -> Result<(), CliError> {
     };
     let client = IntermediateClient::new(&tls, &url).map_err(fail)?;
     match args.command {
+        TerminalCommand::Fuhon { command } => {
+            crate::fuhon::run(command, &tls, &url, &insurer_number, &who).await
+        }
         TerminalCommand::Register {
             file,
             out,

@@ -6,6 +6,7 @@
 //! sandbox` wrote for an insurer.
 
 pub mod cli;
+pub mod fuhon;
 pub mod input;
 pub mod profile;
 pub mod register;
