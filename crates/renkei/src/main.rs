@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod bench_fuhon;
 mod logging;
 mod pki;
 mod sandbox;

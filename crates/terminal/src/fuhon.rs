@@ -322,20 +322,26 @@ fn write_errors(out: &mut Csv, errors: &[RowError], total: u64) -> Result<(), Cl
     Ok(())
 }
 
-enum Outcome {
+/// What a commit did.
+pub enum Outcome {
+    /// The new version (or, for a check, the version to compare with; 0 when none).
     Committed(VersionInfo),
+    /// Nothing changed: the bad rows (possibly capped) and how many errors there were.
     Refused(Vec<RowError>, u64),
 }
 
-enum Sent {
+/// What sending a file did.
+pub enum Sent {
+    /// The current version came from this very file: nothing was sent.
     Already(VersionInfo),
+    /// Sent and committed in the named session.
     Done(Outcome, String),
 }
 
 /// Sends `file` as one upload session and commits it. For a check, `Committed` carries the
 /// version it will be compared with (version 0: there is none yet).
 #[allow(clippy::too_many_arguments)]
-async fn send(
+pub async fn send(
     client: &FuhonClient,
     insurer: &InsurerNumber,
     kind: FuhonKind,

@@ -1,6 +1,9 @@
 //! SQLite engine of the 副本 tables: a chunk is staged in one transaction with cached prepared
 //! statements; a commit is one IMMEDIATE transaction on the writer (set-based SQL for a full
 //! file, chunked in-order application for a delta), so a crash leaves the previous version.
+//!
+//! Staged rows are clustered by key (the full-file comparison probes them by key for every
+//! current record); the line index serves the in-order reads of a delta.
 
 use std::collections::HashMap;
 
@@ -28,9 +31,9 @@ CREATE TABLE fuhon_chunks (
 CREATE TABLE fuhon_staging (
     tenant TEXT NOT NULL, session TEXT NOT NULL, line INTEGER NOT NULL, op INTEGER NOT NULL, key TEXT NOT NULL,
     insured TEXT NOT NULL, branch TEXT NOT NULL, fields TEXT NOT NULL,
-    PRIMARY KEY (tenant, session, line)
+    PRIMARY KEY (tenant, session, key, line)
 ) WITHOUT ROWID;
-CREATE INDEX fuhon_staging_key ON fuhon_staging (tenant, session, key);
+CREATE UNIQUE INDEX fuhon_staging_line ON fuhon_staging (tenant, session, line);
 CREATE TABLE fuhon_versions (
     tenant TEXT NOT NULL, kind TEXT NOT NULL, version INTEGER NOT NULL, session TEXT NOT NULL, mode TEXT NOT NULL,
     digest TEXT NOT NULL, as_of TEXT NOT NULL, committed_at TEXT NOT NULL, records INTEGER NOT NULL,
