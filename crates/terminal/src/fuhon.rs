@@ -157,8 +157,8 @@ pub async fn run(
                     write_errors(&mut result, &errors, total)?;
                     result.finish()?;
                     Err(CliError(format!(
-                        "誤りのある行が {} 行あるため、副本は変更していません（前の版のままです）。結果ファイル {} の理由を確認し、修正したファイル全体を再送してください。",
-                        group(bad_lines(&errors, total)),
+                        "誤りが {} 件あるため、副本は変更していません（前の版のままです）。結果ファイル {} の理由を確認し、修正したファイル全体を再送してください。",
+                        group(total),
                         out.display()
                     )))
                 }
@@ -199,8 +199,8 @@ pub async fn run(
                     write_errors(&mut result, &errors, total)?;
                     result.finish()?;
                     return Err(CliError(format!(
-                        "正本の抽出ファイルに誤りのある行が {} 行あるため照合できません。{} の理由を確認してください。",
-                        group(bad_lines(&errors, total)),
+                        "正本の抽出ファイルに誤りが {} 件あるため照合できません。{} の理由を確認してください。",
+                        group(total),
                         out.display()
                     )));
                 }
@@ -262,14 +262,10 @@ pub async fn run(
                 group(counts[2]),
                 started.elapsed().as_secs_f64()
             );
-            eprintln!("差異ファイル: {}", drift_path(&out));
+            eprintln!("差異ファイル: {}", out.display());
             Ok(())
         }
     }
-}
-
-fn drift_path(p: &Path) -> String {
-    p.display().to_string()
 }
 
 fn summary(v: &VersionInfo) -> String {
@@ -281,16 +277,6 @@ fn summary(v: &VersionInfo) -> String {
         group(v.unchanged),
         group(v.records)
     )
-}
-
-fn bad_lines(errors: &[RowError], total: u64) -> u64 {
-    let mut lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
-    lines.dedup();
-    if (errors.len() as u64) < total {
-        total
-    } else {
-        lines.len() as u64
-    }
 }
 
 fn write_errors(out: &mut Csv, errors: &[RowError], total: u64) -> Result<(), CliError> {

@@ -149,6 +149,7 @@ impl FuhonService {
         }
         let layout = Layout::new(session.kind, session.mode, &session.header)
             .map_err(FuhonError::BadRequest)?;
+        let t0 = std::time::Instant::now();
         let mut errors: Vec<RowError> = Vec::new();
         let mut parsed = Vec::with_capacity(req.rows.len());
         for raw in &req.rows {
@@ -164,6 +165,7 @@ impl FuhonService {
                 parsed.iter().map(|r| r.insured.clone()).collect(),
             )
             .await?;
+        let t1 = std::time::Instant::now();
         let checking = session.mode == UploadMode::Check;
         let mut staged = Vec::with_capacity(parsed.len());
         for row in parsed {
@@ -209,6 +211,7 @@ impl FuhonService {
             .store
             .stage(&tenant.code, &session.id, req.seq, staged, errors)
             .await?;
+        tracing::debug!(tenant = %tenant.code, seq = req.seq, rows = req.rows.len(), check_ms = (t1 - t0).as_millis() as u64, stage_ms = t1.elapsed().as_millis() as u64, "fuhon chunk staged");
         Ok(FuhonChunkResponse { errors })
     }
 
