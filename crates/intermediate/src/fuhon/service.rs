@@ -287,6 +287,6 @@ impl FuhonService {
 }
 
 /// Today in Japan: the default 基準日.
-fn today_jst() -> renkei_core::Date {
+pub(crate) fn today_jst() -> renkei_core::Date {
     (time::OffsetDateTime::now_utc() + time::Duration::hours(9)).date()
 }

@@ -506,6 +506,41 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             "{e}"
         );
 
+        // Inquiries for 資格情報 (J04) are answered from the 副本 in force that day, naming the
+        // version; before the first version, from the registered 資格; a deleted record is "no
+        // record"; kinds without a 副本 version yet have nothing.
+        use crate::inquiry::answer::{answer_as_of, SOURCE_ITEM};
+        let may_answer = answer_as_of(&store, "koiki-13", &b2, "J04", date!(2026 - 05 - 20))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(may_answer["負担区分"], "現役並みⅠ", "{e}");
+        assert_eq!(may_answer["被保険者番号"], may.records[0].insured_number, "{e}");
+        assert_eq!(
+            may_answer[SOURCE_ITEM],
+            format!("副本 第2版（基準日 {}）", may.version.as_of),
+            "{e}"
+        );
+        let before = answer_as_of(&store, "koiki-13", &b2, "J04", date!(2026 - 03 - 31))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(before[SOURCE_ITEM], "加入者情報（資格履歴）", "{e}");
+        assert_eq!(
+            answer_as_of(&store, "koiki-13", &b10, "J04", date!(2026 - 07 - 01))
+                .await
+                .unwrap(),
+            None,
+            "{e}: deleted from the 副本"
+        );
+        assert_eq!(
+            answer_as_of(&store, "koiki-13", &b2, "J07", date!(2026 - 07 - 01))
+                .await
+                .unwrap(),
+            None,
+            "{e}: no 葬祭費 副本 uploaded"
+        );
+
         // A crash in the middle of a commit leaves the previous version intact and readable;
         // sending the file again makes exactly one new version.
         let v4_rows: Vec<Vec<String>> = (1..=10).map(|i| shikaku(i, "2", "一般Ⅱ", "")).collect();
