@@ -153,7 +153,7 @@ async fn the_look_up_log_is_kept_on_both_engines() {
             on_behalf_of: "koiki-13".into(),
             insurer_number: Some("39131156".into()),
             purpose: "subscriber".into(),
-            kind: if i % 2 == 0 {
+            kind: if i.is_multiple_of(2) {
                 LookupKind::Number
             } else {
                 LookupKind::Basic4
