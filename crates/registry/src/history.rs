@@ -120,6 +120,16 @@ impl ResidentChange {
     }
 }
 
+/// Why a change was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// The change itself is not valid (a blank item); nothing was written.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Store(#[from] renkei_store::StoreError),
+}
+
 /// Fields of a history value are separated by U+001F (unit separator), which no name or
 /// address contains.
 pub(crate) const SEPARATOR: char = '\u{1f}';

@@ -16,7 +16,7 @@ use renkei_store::{StoreError, StoreUrl};
 use renkei_wire::msg::registry::{CurrentResident, ResidentIdentity};
 
 use crate::domain::{Protection, ResidentRecord};
-use crate::history::{HistoryEntry, ResidentChange};
+use crate::history::{ChangeError, HistoryEntry, ResidentChange};
 use crate::index::{prepare_all, Prepared, SearchIndex};
 use crate::jlis::LogEntry;
 
@@ -202,12 +202,14 @@ impl Store {
     }
 
     /// Applies a 転居, 氏名変更 or 消除 to the resident with `number` and appends it to their
-    /// history, in one transaction. Returns `false` when no such resident is held.
+    /// history, in one transaction. Returns `false` when no such resident is held; a change
+    /// that would blank an item is refused before anything is written.
     pub async fn record_change(
         &self,
         number: &MyNumber,
         change: &ResidentChange,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool, ChangeError> {
+        change.validate().map_err(ChangeError::Invalid)?;
         let after = dispatch!(self, s => s.record_change(number.clone(), change.clone()).await)?;
         let Some(row) = after else {
             return Ok(false);

@@ -36,6 +36,13 @@ async fn history_keeps_moves_renames_and_removal_and_the_index_follows() {
         };
         assert!(store.record_change(&number(1), &renamed).await.unwrap());
         assert!(!store.record_change(&unknown(1), &renamed).await.unwrap());
+        let blank = ResidentChange::Renamed {
+            on: date!(2024 - 07 - 01),
+            name: "　".into(),
+            kana: "サトウ".into(),
+        };
+        let refused = store.record_change(&number(1), &blank).await.unwrap_err();
+        assert!(refused.to_string().contains("氏名変更"), "{refused}");
 
         let now = store.current(&[number(1), unknown(1)]).await.unwrap();
         let one = now[0].as_ref().expect("known");
@@ -153,7 +160,7 @@ async fn the_look_up_log_is_kept_on_both_engines() {
             on_behalf_of: "koiki-13".into(),
             insurer_number: Some("39131156".into()),
             purpose: "subscriber".into(),
-            kind: if i % 2 == 0 {
+            kind: if i.is_multiple_of(2) {
                 LookupKind::Number
             } else {
                 LookupKind::Basic4

@@ -174,7 +174,7 @@ pub fn look_alikes(spec: &PopulationSpec, every: u64) -> impl Iterator<Item = Lo
     let seed = spec.seed;
     residents(spec)
         .enumerate()
-        .filter(move |(i, _)| *i as u64 % every == 0)
+        .filter(move |(i, _)| (*i as u64).is_multiple_of(every))
         .enumerate()
         .map(move |(n, (_, original))| {
             let kind = LookAlikeKind::ALL[n % LookAlikeKind::ALL.len()];
