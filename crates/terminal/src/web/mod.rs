@@ -68,6 +68,16 @@ pub struct WebConfig {
     /// 中断 (to be continued with 「続きから再送する」).
     #[serde(default = "default_retry")]
     pub retry_for_secs: u64,
+    /// The institutions staff may address an inquiry to (shown by name in the form).
+    #[serde(default)]
+    pub providers: Vec<Provider>,
+}
+
+/// An institution that answers 情報照会: its code (certificate CN) and Japanese name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provider {
+    pub code: String,
+    pub name: String,
 }
 
 fn default_retry() -> u64 {
@@ -130,6 +140,15 @@ impl WebConfig {
             session_idle_secs: default_idle(),
             session_max_secs: default_max(),
             retry_for_secs: default_retry(),
+            // The sandbox's insurers answer each other; it adds its municipalities.
+            providers: profile
+                .insurers
+                .iter()
+                .map(|i| Provider {
+                    code: i.code.clone(),
+                    name: i.name.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -148,6 +167,8 @@ pub enum WebStartError {
 pub struct Tenant {
     pub profile: InsurerProfile,
     pub client: IntermediateClient,
+    /// The same identity for the other endpoints of `intermediate` (inquiry, …).
+    pub wire: Client,
 }
 
 pub struct WebState {
@@ -198,11 +219,13 @@ impl WebApp {
                 key: insurer.key.clone(),
             };
             let client = IntermediateClient::new(&tls, &config.intermediate_url)?;
+            let wire = Client::new(tls.client_config()?, &config.intermediate_url);
             tenants.insert(
                 insurer.code.clone(),
                 Tenant {
                     profile: insurer.clone(),
                     client,
+                    wire,
                 },
             );
         }
@@ -286,6 +309,7 @@ fn router(state: Arc<WebState>) -> Router {
         .merge(pages::log::router())
         .merge(pages::registration::router())
         .merge(pages::operator::router())
+        .merge(pages::inquiry::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             pages::with_chrome,

@@ -28,6 +28,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "upload.html",
     "held_edit.html",
     "operator.html",
+    "inquiries.html",
+    "inquiry.html",
 );
 
 fn environment() -> &'static Environment<'static> {

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod home;
+pub mod inquiry;
 pub mod log;
 pub mod login;
 pub mod operator;
@@ -50,6 +51,12 @@ pub fn chrome(state: &WebState, staff: &Staff) -> Chrome {
         menu.push(MenuItem {
             href: "/registrations",
             label: "加入者情報の登録",
+        });
+    }
+    if staff.has(StaffRole::Inquiry) {
+        menu.push(MenuItem {
+            href: "/inquiries",
+            label: "情報照会",
         });
     }
     if staff.has(StaffRole::Admin) {

@@ -3,6 +3,7 @@
 //! makes is keyed by the tenant (the insurer's institution code), so one insurer's staff can
 //! never reach another's rows. Two engines with the same behaviour, tested by one suite.
 
+mod inquiries;
 mod postgres;
 mod sqlite;
 #[cfg(test)]
@@ -10,6 +11,7 @@ mod tests;
 
 use renkei_store::{StoreError, StoreUrl};
 
+pub use inquiries::Inquiry;
 pub use postgres::PgWebStore;
 pub use sqlite::SqliteWebStore;
 
@@ -329,7 +331,9 @@ fn migrations(serial: &str, boolean: &str) -> Vec<String> {
             finished_at BIGINT
         );
         CREATE INDEX uploads_tenant ON uploads (tenant, created_at);"
-    )]
+    ),
+    inquiries::MIGRATION.to_owned(),
+    ]
 }
 
 fn roles_text(roles: &[String]) -> String {

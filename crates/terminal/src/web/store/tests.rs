@@ -309,3 +309,72 @@ async fn uploads_are_tenant_scoped_and_interrupted_on_restart() {
     })
     .await;
 }
+
+fn inquiry(id: &str, tenant: &str, created_at: i64) -> Inquiry {
+    Inquiry {
+        request_id: id.into(),
+        tenant: tenant.into(),
+        login_id: "a".into(),
+        insurer_number: "39131156".into(),
+        branch: "0000000001".into(),
+        task: "K01".into(),
+        info: "J01".into(),
+        provider: "city-131121".into(),
+        kind: "unavailable".into(),
+        answer: r#"{"kind":"unavailable","message":"x"}"#.into(),
+        record: 0,
+        attempts: 1,
+        created_at,
+        answered_at: created_at,
+    }
+}
+
+#[tokio::test]
+async fn inquiries_are_tenant_scoped_and_resends_replace_the_answer() {
+    each_engine("web_inquiries", async |s| {
+        for i in 0..3 {
+            assert!(s
+                .save_inquiry(&inquiry(&format!("T-{i}"), "koiki-13", 100 + i))
+                .await
+                .unwrap());
+        }
+        s.save_inquiry(&inquiry("O-1", "koiki-27", 50)).await.unwrap();
+        let page = PageQuery {
+            sort: "created_at",
+            desc: true,
+            offset: 0,
+            limit: 2,
+        };
+        let (rows, total) = s.inquiries("koiki-13", page).await.unwrap();
+        assert_eq!(total, 3);
+        assert_eq!(
+            rows.iter().map(|r| r.request_id.as_str()).collect::<Vec<_>>(),
+            ["T-2", "T-1"]
+        );
+        // A re-send replaces the answer and counts the attempt; what was asked stays.
+        let mut again = inquiry("T-0", "koiki-13", 900);
+        again.kind = "data".into();
+        again.answer = r#"{"kind":"data","items":{}}"#.into();
+        again.record = 7;
+        again.branch = "changed".into();
+        assert!(s.save_inquiry(&again).await.unwrap());
+        let got = s.inquiry("koiki-13", "T-0").await.unwrap().unwrap();
+        assert_eq!(
+            (got.kind.as_str(), got.record, got.attempts, got.branch.as_str()),
+            ("data", 7, 2, "0000000001")
+        );
+        assert_eq!((got.created_at, got.answered_at), (100, 900));
+        // Another tenant can neither read nor overwrite it.
+        assert_eq!(s.inquiry("koiki-27", "T-0").await.unwrap(), None);
+        let mut theft = inquiry("T-0", "koiki-27", 1000);
+        theft.kind = "no_record".into();
+        assert!(!s.save_inquiry(&theft).await.unwrap());
+        assert_eq!(
+            s.inquiry("koiki-13", "T-0").await.unwrap().unwrap().kind,
+            "data"
+        );
+        let (rows, total) = s.inquiries("koiki-27", page).await.unwrap();
+        assert_eq!((rows.len(), total), (1, 1));
+    })
+    .await;
+}
