@@ -137,8 +137,7 @@ impl SqliteWebStore {
         self.db
             .write(move |c| {
                 let n = c.execute(
-                    // SQLite accepts `$n` placeholders as numbered parameters.
-                    UPSERT,
+                    &super::numbered(UPSERT),
                     rusqlite::params![
                         q.request_id,
                         q.tenant,

@@ -4,6 +4,7 @@
 //! never reach another's rows. Two engines with the same behaviour, tested by one suite.
 
 mod inquiries;
+mod jlis;
 mod postgres;
 mod sqlite;
 #[cfg(test)]
@@ -12,6 +13,7 @@ mod tests;
 use renkei_store::{StoreError, StoreUrl};
 
 pub use inquiries::Inquiry;
+pub use jlis::JlisBatch;
 pub use postgres::PgWebStore;
 pub use sqlite::SqliteWebStore;
 
@@ -333,7 +335,14 @@ fn migrations(serial: &str, boolean: &str) -> Vec<String> {
         CREATE INDEX uploads_tenant ON uploads (tenant, created_at);"
     ),
     inquiries::MIGRATION.to_owned(),
+    jlis::MIGRATION.to_owned(),
     ]
+}
+
+/// PostgreSQL's `$n` placeholders as SQLite's numbered `?n` (SQLite would number `$n` by order of
+/// appearance instead).
+fn numbered(sql: &str) -> String {
+    sql.replace('$', "?")
 }
 
 fn roles_text(roles: &[String]) -> String {

@@ -378,3 +378,53 @@ async fn inquiries_are_tenant_scoped_and_resends_replace_the_answer() {
     })
     .await;
 }
+
+fn batch(id: &str, tenant: &str, created_at: i64) -> JlisBatch {
+    JlisBatch {
+        id: id.into(),
+        tenant: tenant.into(),
+        login_id: "a".into(),
+        insurer_number: "39131156".into(),
+        purpose: "subscriber".into(),
+        file_name: "照会.csv".into(),
+        status: "running".into(),
+        rows_total: 0,
+        rows_done: 0,
+        found: 0,
+        not_found: 0,
+        errors: 0,
+        error: String::new(),
+        created_at,
+        finished_at: None,
+    }
+}
+
+#[tokio::test]
+async fn jlis_batches_are_tenant_scoped_and_failed_on_restart() {
+    each_engine("web_jlis", async |s| {
+        s.insert_jlis_batch(&batch("b1", "koiki-13", 10)).await.unwrap();
+        s.insert_jlis_batch(&batch("b2", "koiki-13", 20)).await.unwrap();
+        s.insert_jlis_batch(&batch("o1", "koiki-27", 30)).await.unwrap();
+        let mut done = batch("b1", "koiki-13", 10);
+        (done.status, done.rows_total, done.rows_done) = ("done".into(), 5, 5);
+        (done.found, done.not_found, done.errors, done.finished_at) = (3, 1, 1, Some(99));
+        s.update_jlis_batch(&done).await.unwrap();
+        assert_eq!(s.jlis_batch("koiki-13", "b1").await.unwrap(), Some(done));
+        assert_eq!(s.jlis_batch("koiki-27", "b1").await.unwrap(), None);
+        let page = PageQuery {
+            sort: "created_at",
+            desc: true,
+            offset: 0,
+            limit: 20,
+        };
+        let (rows, total) = s.jlis_batches("koiki-13", page).await.unwrap();
+        assert_eq!(total, 2);
+        assert_eq!(rows[0].id, "b2");
+        assert_eq!(s.fail_running_jlis_batches("停止").await.unwrap(), 2);
+        let b2 = s.jlis_batch("koiki-13", "b2").await.unwrap().unwrap();
+        assert_eq!((b2.status.as_str(), b2.error.as_str()), ("failed", "停止"));
+        let b1 = s.jlis_batch("koiki-13", "b1").await.unwrap().unwrap();
+        assert_eq!(b1.status, "done", "a finished batch stays done");
+    })
+    .await;
+}
