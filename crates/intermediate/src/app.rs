@@ -41,6 +41,7 @@ impl Application {
         let registry = Client::new(client_tls.clone(), &config.registry_url);
         let hub = Client::new(client_tls, &config.hub_url);
         let metrics = Metrics::default();
+        let relay_client = registry.clone();
         let registrar = Arc::new(Registrar::new(
             store,
             registry,
@@ -54,7 +55,10 @@ impl Application {
             hub: Client::new(config.tls.client_config()?, &config.hub_url),
             signer: renkei_wire::signing::Signer::load(&config.tls)?,
         });
-        let router = crate::api::router(registrar.clone()).merge(crate::inquiry::router(inquiries));
+        let relay = crate::jlis::Relay::new(registrar.clone(), relay_client);
+        let router = crate::api::router(registrar.clone())
+            .merge(crate::inquiry::router(inquiries))
+            .merge(crate::jlis::router(relay));
         let server = renkei_wire::server::start(
             "intermediate",
             &config.listen,

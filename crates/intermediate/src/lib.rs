@@ -13,6 +13,7 @@ pub mod client;
 pub mod config;
 pub mod domain;
 pub mod inquiry;
+pub mod jlis;
 pub mod registration;
 pub mod store;
 

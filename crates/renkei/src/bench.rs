@@ -43,6 +43,8 @@ enum BenchCommand {
     },
     /// 情報照会（端末 → 中間サーバ → hub → 市町村）を素の mTLS エコーと比べて測定します
     Inquire(crate::bench_inquire::InquireBenchArgs),
+    /// 個人番号入手（個人番号・基本4情報による照会）を住基ネット経由で測定します
+    Jlis(crate::bench_jlis::JlisBenchArgs),
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -55,6 +57,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             parallel,
             dir,
         } => (records, store, chunk_rows, parallel, dir),
+        BenchCommand::Jlis(args) => return crate::bench_jlis::run(args).await,
     };
     let temp = tempfile::tempdir()?;
     let dir = dir.unwrap_or_else(|| temp.path().to_owned());

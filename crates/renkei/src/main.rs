@@ -7,6 +7,7 @@ mod agency;
 mod audit;
 mod bench;
 mod bench_inquire;
+mod bench_jlis;
 mod logging;
 mod pki;
 mod sandbox;

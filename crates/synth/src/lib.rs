@@ -27,7 +27,8 @@ pub use data::{municipalities, prefecture, prefectures, Municipality, Prefecture
 pub use error::SynthError;
 pub use koiki::{koiki_unions, KoikiUnion};
 pub use population::{
-    is_reserved_unknown, resident, residents, unknown_my_number, PopulationSpec, Resident, MAX_AGE,
+    is_reserved_unknown, look_alike, look_alikes, resident, residents, search_items,
+    unknown_my_number, LookAlike, LookAlikeKind, PopulationSpec, Resident, SearchItems, MAX_AGE,
     REFERENCE_DAY,
 };
 pub use residents_csv::{write_residents_csv, RESIDENTS_HEADER};

@@ -57,6 +57,9 @@ pub enum TerminalCommand {
     },
     /// 加入者について他の機関に情報照会します（情報提供ネットワークシステム経由）
     Inquire(crate::inquire::InquireArgs),
+    /// J-LIS（住基ネット）への照会: 個人番号 ⇔ 基本4情報（個人番号入手）
+    #[command(subcommand)]
+    Jlis(crate::jlis::JlisCommand),
 }
 
 /// A failure to show the user (already in Japanese).
@@ -144,6 +147,9 @@ pub async fn run(args: TerminalArgs) -> Result<(), CliError> {
                 eprintln!("保留の行は結果ファイルの理由を確認し、修正して再送してください。");
             }
             Ok(())
+        }
+        TerminalCommand::Jlis(command) => {
+            crate::jlis::run(command, &tls, &url, &insurer_number, &who).await
         }
     }
 }

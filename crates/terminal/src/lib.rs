@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod input;
 pub mod inquire;
+pub mod jlis;
 pub mod profile;
 pub mod register;
 pub mod result_file;

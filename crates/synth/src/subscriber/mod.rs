@@ -7,7 +7,7 @@
 //! CP932 files with CRLF (as Windows systems write them). Nothing is quoted unless needed.
 
 mod dates;
-mod noise;
+pub(crate) mod noise;
 mod planted;
 mod sink;
 
