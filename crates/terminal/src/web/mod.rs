@@ -178,6 +178,8 @@ pub struct WebState {
     /// (code name, Japanese name, client) per system on the operator page.
     pub operator: Vec<(String, String, Client)>,
     pub jobs: jobs::Jobs,
+    /// Progress of the J-LIS query files being answered.
+    pub jlis: pages::jlis::JlisProgress,
 }
 
 impl WebState {
@@ -211,6 +213,11 @@ impl WebApp {
                 "uploads interrupted by the last stop are marked for re-sending"
             );
         }
+        store
+            .fail_running_jlis_batches(
+                "統合専用端末が停止したため中断しました。同じ照会ファイルをもう一度送ってください。",
+            )
+            .await?;
         let mut tenants = HashMap::new();
         for insurer in &config.insurers {
             let tls = TlsFiles {
@@ -257,6 +264,7 @@ impl WebApp {
             tenants,
             operator,
             jobs: jobs::Jobs::default(),
+            jlis: pages::jlis::JlisProgress::default(),
         });
         let app = router(state.clone());
         let handle = tokio::spawn(async move {
@@ -310,6 +318,7 @@ fn router(state: Arc<WebState>) -> Router {
         .merge(pages::registration::router())
         .merge(pages::operator::router())
         .merge(pages::inquiry::router())
+        .merge(pages::jlis::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             pages::with_chrome,

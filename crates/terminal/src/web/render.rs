@@ -30,6 +30,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "operator.html",
     "inquiries.html",
     "inquiry.html",
+    "jlis.html",
+    "jlis_batch.html",
 );
 
 fn environment() -> &'static Environment<'static> {

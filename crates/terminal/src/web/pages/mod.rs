@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod home;
 pub mod inquiry;
+pub mod jlis;
 pub mod log;
 pub mod login;
 pub mod operator;
@@ -57,6 +58,10 @@ pub fn chrome(state: &WebState, staff: &Staff) -> Chrome {
         menu.push(MenuItem {
             href: "/inquiries",
             label: "情報照会",
+        });
+        menu.push(MenuItem {
+            href: "/jlis",
+            label: "個人番号の照会（J-LIS）",
         });
     }
     if staff.has(StaffRole::Admin) {
