@@ -29,6 +29,7 @@ pub enum StartError {
 pub struct Application {
     server: RunningServer,
     registrar: Arc<Registrar>,
+    fuhon: Arc<crate::fuhon::FuhonService>,
 }
 
 impl Application {
@@ -56,9 +57,11 @@ impl Application {
             signer: renkei_wire::signing::Signer::load(&config.tls)?,
         });
         let relay = crate::jlis::Relay::new(registrar.clone(), relay_client);
+        let fuhon = Arc::new(crate::fuhon::FuhonService::new(registrar.store()));
         let router = crate::api::router(registrar.clone())
             .merge(crate::inquiry::router(inquiries))
-            .merge(crate::jlis::router(relay));
+            .merge(crate::jlis::router(relay))
+            .merge(crate::fuhon::api::router(fuhon.clone()));
         let server = renkei_wire::server::start(
             "intermediate",
             &config.listen,
@@ -69,7 +72,11 @@ impl Application {
         )
         .await
         .map_err(|e| StartError::Bind(config.listen.clone(), e))?;
-        Ok(Application { server, registrar })
+        Ok(Application {
+            server,
+            registrar,
+            fuhon,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -82,6 +89,11 @@ impl Application {
 
     pub fn store(&self) -> &Store {
         self.registrar.store()
+    }
+
+    /// 副本作成 (and its reads for inquiries).
+    pub fn fuhon(&self) -> &crate::fuhon::FuhonService {
+        &self.fuhon
     }
 
     /// Waits until the server has shut down (after the shutdown channel fired).

@@ -14,6 +14,7 @@ pub mod config;
 pub mod domain;
 pub mod inquiry;
 pub mod jlis;
+pub mod fuhon;
 pub mod registration;
 pub mod store;
 

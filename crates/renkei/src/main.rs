@@ -8,6 +8,7 @@ mod audit;
 mod bench;
 mod bench_inquire;
 mod bench_jlis;
+mod bench_fuhon;
 mod logging;
 mod pki;
 mod sandbox;

@@ -30,6 +30,7 @@ pub(crate) enum Domain {
     SubscriberRow = 5,
     UnknownNumber = 6,
     LookAlike = 7,
+    FuhonRow = 8,
 }
 
 impl Rng {

@@ -60,6 +60,11 @@ pub enum TerminalCommand {
     /// J-LIS（住基ネット）への照会: 個人番号 ⇔ 基本4情報（個人番号入手）
     #[command(subcommand)]
     Jlis(crate::jlis::JlisCommand),
+    /// 副本（資格情報・高額介護合算療養費情報・葬祭費情報）を登録・照合します
+    Fuhon {
+        #[command(subcommand)]
+        command: crate::fuhon::FuhonCommand,
+    },
 }
 
 /// A failure to show the user (already in Japanese).
@@ -108,6 +113,9 @@ pub async fn run(args: TerminalArgs) -> Result<(), CliError> {
     let client = IntermediateClient::new(&tls, &url).map_err(fail)?;
     match args.command {
         TerminalCommand::Inquire(a) => crate::inquire::run(&tls, &url, &insurer_number, a).await,
+        TerminalCommand::Fuhon { command } => {
+            crate::fuhon::run(command, &tls, &url, &insurer_number, &who).await
+        }
         TerminalCommand::Register {
             file,
             out,

@@ -7,6 +7,7 @@
 //! insurer's staff with accounts and roles.
 
 pub mod cli;
+pub mod fuhon;
 pub mod input;
 pub mod inquire;
 pub mod jlis;
