@@ -180,6 +180,8 @@ pub struct WebState {
     pub jobs: jobs::Jobs,
     /// Progress of the J-LIS query files being answered.
     pub jlis: pages::jlis::JlisProgress,
+    /// The 副本 uploads and checks running now.
+    pub fuhon: pages::fuhon::FuhonJobs,
 }
 
 impl WebState {
@@ -265,6 +267,7 @@ impl WebApp {
             operator,
             jobs: jobs::Jobs::default(),
             jlis: pages::jlis::JlisProgress::default(),
+            fuhon: pages::fuhon::FuhonJobs::default(),
         });
         let app = router(state.clone());
         let handle = tokio::spawn(async move {
@@ -319,6 +322,7 @@ fn router(state: Arc<WebState>) -> Router {
         .merge(pages::operator::router())
         .merge(pages::inquiry::router())
         .merge(pages::jlis::router())
+        .merge(pages::fuhon::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             pages::with_chrome,

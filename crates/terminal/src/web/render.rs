@@ -32,6 +32,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "inquiry.html",
     "jlis.html",
     "jlis_batch.html",
+    "fuhon.html",
+    "fuhon_job.html",
 );
 
 fn environment() -> &'static Environment<'static> {

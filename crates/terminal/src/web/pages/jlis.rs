@@ -543,9 +543,13 @@ fn answer_path(state: &WebState, id: &str) -> PathBuf {
 async fn upload(
     State(state): State<Arc<WebState>>,
     staff: Staff,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, WebError> {
+    // The role first: a post without it is refused whatever its body.
     staff.require(StaffRole::Inquiry)?;
+    let mut multipart = multipart.map_err(|e| {
+        WebError::BadRequest(format!("送信されたフォームを読めません（{e}）。画面から送信してください。"))
+    })?;
     let bad = |e: axum::extract::multipart::MultipartError| {
         WebError::BadRequest(format!(
             "送信されたフォームを読めません（{e}）。もう一度送信してください。"

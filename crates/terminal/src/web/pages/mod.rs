@@ -3,6 +3,7 @@
 //! within the signed-in member of staff's own tenant.
 
 pub mod accounts;
+pub mod fuhon;
 pub mod home;
 pub mod inquiry;
 pub mod jlis;
@@ -52,6 +53,10 @@ pub fn chrome(state: &WebState, staff: &Staff) -> Chrome {
         menu.push(MenuItem {
             href: "/registrations",
             label: "加入者情報の登録",
+        });
+        menu.push(MenuItem {
+            href: "/fuhon",
+            label: "副本の登録・照合",
         });
     }
     if staff.has(StaffRole::Inquiry) {
