@@ -280,7 +280,7 @@ async fn show_list(
         "inquiries.html",
         minijinja::context! {
             inquiries, table, error,
-            form => form.map(|f| minijinja::Value::from_serialize(f)),
+            form => form.map(minijinja::Value::from_serialize),
             insurer_numbers => insurer_numbers(state, staff),
             tasks => tasks(staff.tenant()),
             infos => infos(),
