@@ -346,7 +346,11 @@ fn roles_csrf_and_tenants_are_enforced_in_the_browser() {
         !b.exists("nav a[href='/registrations']"),
         "the menu offers only what the roles allow"
     );
-    assert!(b.text("#can-do").contains("まだありません"));
+    let can_do = b.text("#can-do");
+    assert!(
+        can_do.contains("情報照会") && !can_do.contains("加入者情報の登録"),
+        "{can_do}"
+    );
     let csrf = b.script(
         "return document.querySelector('input[name=csrf]').value;",
         json!([]),
@@ -445,6 +449,519 @@ fn roles_csrf_and_tenants_are_enforced_in_the_browser() {
     );
     assert_japanese_renders(&b);
     b.screenshot("operator");
+    logout(&b, &web);
+    b.quit();
+    sandbox.stop();
+}
+
+/// (0-based position in the sample file, 枝番) of the first registered row whose address is in
+/// `ward`.
+fn registered_in(
+    sample: &std::path::Path,
+    results: &[ResultRow],
+    ward: &str,
+) -> (usize, String) {
+    let mut reader = csv::Reader::from_path(sample).unwrap();
+    let i = reader
+        .records()
+        .map(Result::unwrap)
+        .position(|r| r[7].contains(ward))
+        .unwrap_or_else(|| panic!("a subscriber living in {ward}"));
+    let row = results.iter().find(|r| r.line == i as u64 + 2).unwrap();
+    assert_eq!(row.result, "登録", "{row:?}");
+    (i, row.branch.clone())
+}
+
+/// Fills the inquiry form (lists chosen by code, after checking the provider is offered by
+/// its Japanese name) and sends it.
+fn inquire(b: &Browser, branch: &str, task: &str, info: &str, provider: &str, provider_name: &str) {
+    let offered = b.script(
+        "const o = Array.from(document.querySelectorAll('#provider option')).find(o => o.value === arguments[0]);
+         return o ? o.textContent : null;",
+        json!([provider]),
+    );
+    assert_eq!(offered.as_str(), Some(provider_name), "provider listed by name");
+    b.clear("#branch");
+    b.type_into("#branch", branch);
+    let set = b.script(
+        "const [task, info, provider] = arguments;
+         for (const [id, v] of [['task', task], ['info', info], ['provider', provider]]) {
+           const s = document.getElementById(id);
+           if (!Array.from(s.options).some(o => o.value === v)) return id + ' has no ' + v;
+           s.value = v;
+         }
+         return 'ok';",
+        json!([task, info, provider]),
+    );
+    assert_eq!(set.as_str(), Some("ok"));
+    b.click("#inquire");
+}
+
+#[test]
+fn browser_inquiry_reads_each_kind_of_answer_and_roles_are_enforced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, web) = start_sandbox(dir.path());
+    let data = sandbox.data();
+    let sample = data.join("samples/加入者情報_東京都.csv");
+    let out = dir.path().join("result.csv");
+    let reg = register(&data, "39131156", &sample, &out, &[]);
+    assert!(reg.status.success(), "{}", String::from_utf8_lossy(&reg.stderr));
+    let results = read_result(&out);
+    let (setagaya, branch) = registered_in(&sample, &results, "世田谷区");
+    let (_, nerima_branch) = registered_in(&sample, &results, "練馬区");
+    let driver = Driver::start(dir.path());
+    let b = driver.session();
+
+    login(&b, &web, "koiki-13-shoukai", "shoukai-demo");
+    b.click("nav a[href='/inquiries']");
+    b.find("#inquiry-form");
+    assert!(b.text("#task").contains("後期高齢者医療の保険料の賦課"));
+    assert!(b.text("#info").contains("地方税関係情報"));
+    assert!(
+        !b.text("#provider").contains(TOKYO),
+        "the office does not ask itself"
+    );
+    assert_japanese_renders(&b);
+    b.screenshot("inquiries");
+
+    // 情報あり: 地方税関係情報 of a 世田谷区 resident, as 世田谷区 holds it.
+    inquire(&b, &branch, "K01", "J01", "city-131121", "世田谷区");
+    b.find("#inquiry");
+    assert_eq!(b.text("#kind"), "情報あり");
+    assert_eq!(b.text("#provider"), "世田谷区");
+    let expected = renkei_agency::holdings::synthetic(setagaya as u64)
+        .into_iter()
+        .find(|(c, _)| *c == "J01")
+        .map(|(_, items)| items)
+        .expect("世田谷区 holds 地方税関係情報 for its residents");
+    let shown = b.script(
+        "return Array.from(document.querySelectorAll('#answer-items tr')).slice(1)
+           .map(tr => Array.from(tr.cells).map(td => td.textContent));",
+        json!([]),
+    );
+    let shown: Vec<(String, String)> = serde_json::from_value::<Vec<[String; 2]>>(shown)
+        .unwrap()
+        .into_iter()
+        .map(|[k, v]| (k, v))
+        .collect();
+    let expected: Vec<(String, String)> = expected
+        .into_iter()
+        .map(|(k, v)| (k, if v.is_empty() { "—".into() } else { v }))
+        .collect();
+    assert_eq!(shown, expected, "the data as 世田谷区 holds it");
+    assert!(!b.exists("#resend"), "an answered inquiry is not re-sent");
+    let data_path = b.current_url()[web.len()..].to_owned();
+    b.screenshot("inquiry-data");
+
+    // 拒否: 資格情報 is not for 保険料の賦課; the rule is named.
+    b.goto(&format!("{web}/inquiries"));
+    inquire(&b, &branch, "K01", "J04", "city-131121", "世田谷区");
+    b.find("#inquiry");
+    assert_eq!(b.text("#kind"), "拒否");
+    assert_eq!(b.text("#refusal-code"), "info_not_for_task");
+    assert!(b.text("#refusal").contains("資格情報") || b.text("#refusal").contains("J04"));
+    b.screenshot("inquiry-refused");
+
+    // 該当なし: 住民票関係情報 of a 練馬区 resident asked at 世田谷区.
+    b.goto(&format!("{web}/inquiries"));
+    inquire(&b, &nerima_branch, "K01", "J02", "city-131121", "世田谷区");
+    b.find("#inquiry");
+    assert_eq!(b.text("#kind"), "該当なし");
+
+    // An unknown 枝番 is no exchange: the form says so, keeping what was entered.
+    b.goto(&format!("{web}/inquiries"));
+    inquire(&b, "9999999999", "K01", "J01", "city-131121", "世田谷区");
+    assert!(b.text("#form-error").contains("9999999999"));
+    assert_eq!(b.attribute("#branch", "value").as_deref(), Some("9999999999"));
+
+    // The office's inquiries, newest first.
+    let list = b.text("#inquiries");
+    for kind in ["情報あり", "拒否", "該当なし"] {
+        assert!(list.contains(kind), "{kind} in:\n{list}");
+    }
+    assert!(list.contains("令和") && list.contains("世田谷区"), "{list}");
+    assert_eq!(
+        b.script("return document.querySelectorAll('#inquiries td.kind-data, #inquiries td.kind-refused, #inquiries td.kind-no_record').length;", json!([])),
+        json!(3)
+    );
+    // A re-send is only for 応答なし; a wrong CSRF token is refused first.
+    let csrf = b
+        .script("return document.querySelector('input[name=csrf]').value;", json!([]))
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(b.fetch(&format!("{data_path}/resend"), "POST", &[("csrf", "0000")]).0, 403);
+    assert_eq!(b.fetch(&format!("{data_path}/resend"), "POST", &[("csrf", &csrf)]).0, 400);
+    logout(&b, &web);
+
+    // 登録担当 has no 照会担当 role: 403 for the page, an inquiry and its form post.
+    login(&b, &web, "koiki-13-touroku", "touroku-demo");
+    assert!(!b.exists("nav a[href='/inquiries']"));
+    let csrf = b
+        .script("return document.querySelector('input[name=csrf]').value;", json!([]))
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(b.fetch("/inquiries", "GET", &[]).0, 403);
+    assert_eq!(b.fetch(&data_path, "GET", &[]).0, 403);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("insurer_number", "39131156"),
+        ("branch", branch.as_str()),
+        ("task", "K01"),
+        ("info", "J01"),
+        ("provider", "city-131121"),
+    ];
+    assert_eq!(b.fetch("/inquiries", "POST", &form).0, 403);
+    assert_eq!(b.fetch(&format!("{data_path}/resend"), "POST", &[("csrf", &csrf)]).0, 403);
+    assert_eq!(b.fetch("/jlis/batches", "POST", &[("csrf", &csrf)]).0, 403, "J-LIS too");
+    logout(&b, &web);
+
+    // Osaka's inquiry clerk sees nothing of Tokyo's inquiries.
+    login(&b, &web, "koiki-27-shoukai", "shoukai-demo");
+    let (status, body) = b.fetch(&data_path, "GET", &[]);
+    assert_eq!(status, 404);
+    assert!(!body.contains(&branch));
+    let (status, list) = b.fetch("/inquiries", "GET", &[]);
+    assert_eq!(status, 200);
+    assert!(!list.contains(&branch) && list.contains("まだ照会はありません"));
+    logout(&b, &web);
+
+    // The office log has the inquiries, with their answers.
+    login(&b, &web, "koiki-13-kanri", "kanri-demo");
+    b.goto(&format!("{web}/log"));
+    let log = b.text("#log");
+    assert!(log.contains("情報照会"), "{log}");
+    assert!(log.contains("情報あり") && log.contains("拒否（info_not_for_task）"), "{log}");
+    logout(&b, &web);
+    b.quit();
+    sandbox.stop();
+}
+
+/// One row of a synthetic 加入者情報 file: (個人番号, 氏名, カナ, 生年月日, 性別, 住所).
+fn people(file: &std::path::Path) -> Vec<[String; 6]> {
+    let mut reader = csv::Reader::from_path(file).unwrap();
+    let h = reader.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let cols = ["個人番号", "氏名", "氏名カナ", "生年月日", "性別", "住所"].map(col);
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            cols.map(|c| r[c].to_owned())
+        })
+        .collect()
+}
+
+/// Waits on a J-LIS batch page until it is done, checking the progress never goes back.
+fn wait_batch_done(b: &Browser) {
+    let start = Instant::now();
+    let mut last = 0u64;
+    while !b.exists("#done") {
+        assert!(!b.exists("#batch-error"), "batch failed: {}", b.text("#batch-error"));
+        if let Some(p) = b
+            .script("var e = document.getElementById('percent'); return e ? e.textContent : null;", json!([]))
+            .as_str()
+        {
+            let p: u64 = p.trim().parse().unwrap();
+            assert!(p >= last, "progress went back from {last} to {p}");
+            last = p;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "batch did not finish");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(b.text("#percent"), "100");
+}
+
+#[test]
+fn browser_jlis_lookup_search_and_batch_keep_the_number_out_of_urls_and_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, web) = start_sandbox(dir.path());
+    let (file, _) = synth_subscribers(dir.path(), "people.csv", &["--count", "8"]);
+    let people = people(&file);
+    let driver = Driver::start(dir.path());
+    let b = driver.session();
+    login(&b, &web, "koiki-13-shoukai", "shoukai-demo");
+    b.click("nav a[href='/jlis']");
+    b.find("#lookup-form");
+    assert_japanese_renders(&b);
+    b.screenshot("jlis");
+
+    // By 個人番号: the current 基本4情報; the number is in no URL and shown only masked.
+    let [number, name, kana, birth, sex, address] = people[0].clone();
+    b.type_into("#number", &number);
+    b.click("#lookup");
+    b.find("#lookup-answer");
+    assert_eq!(b.text("#resident-name"), name);
+    assert_eq!(b.text("#resident-address"), address);
+    assert_eq!(b.text("#resident-removal"), "なし");
+    assert!(!b.current_url().contains(&number));
+    let html = b.script("return document.documentElement.outerHTML;", json!([]));
+    assert!(!html.as_str().unwrap().contains(&number), "the number is not echoed back");
+    assert!(b.text("#lookup-answer").contains(&number[8..]));
+    b.screenshot("jlis-lookup");
+    // A wrong number: an error that does not repeat it.
+    b.type_into("#number", "123456789012");
+    b.click("#lookup");
+    let error = b.text("#form-error");
+    assert!(error.contains("個人番号") && !error.contains("123456789012"), "{error}");
+
+    // By 基本4情報: ranked candidates with score and per-item judgement.
+    b.type_into("#name", &name.replace('\u{3000}', ""));
+    b.type_into("#kana", &kana);
+    b.type_into("#birth", &birth);
+    b.script("document.getElementById('sex').value = arguments[0];", json!([sex]));
+    b.type_into("#address", &address);
+    b.click("#search");
+    b.find("#search-answer");
+    let first = b.script(
+        "const r = document.querySelector('#candidates tr.candidate');
+         return [r.querySelector('.my-number').textContent, r.querySelector('.score').textContent, r.textContent];",
+        json!([]),
+    );
+    assert_eq!(first[0].as_str(), Some(number.as_str()), "the person ranks first");
+    let score: u32 = first[1].as_str().unwrap().trim().parse().unwrap();
+    assert!(score > 0 && score <= 1000, "{score}");
+    let row = first[2].as_str().unwrap();
+    assert!(row.contains("一致") && row.contains("（"), "per-item judgement and 和暦: {row}");
+    assert_eq!(b.attribute("#birth", "value").as_deref(), Some(birth.as_str()), "the form keeps the query");
+    b.screenshot("jlis-search");
+    // Without 生年月日 the form names the item.
+    b.clear("#birth");
+    b.script("document.getElementById('birth').removeAttribute('required');", json!([]));
+    b.click("#search");
+    assert!(b.text("#form-error").contains("生年月日"));
+
+    // A query file: by number and by 基本4情報, one bad row; progress to 100 %, then the answers.
+    let queries = dir.path().join("一括照会.csv");
+    let mut w = csv::Writer::from_path(&queries).unwrap();
+    w.write_record(["整理番号", "個人番号", "氏名", "氏名カナ", "生年月日", "性別", "住所"]).unwrap();
+    for (i, [number, name, kana, birth, sex, address]) in people.iter().enumerate() {
+        let reference = format!("Q{i}");
+        if i % 2 == 0 {
+            w.write_record([reference.as_str(), number, "", "", "", "", ""]).unwrap();
+        } else {
+            w.write_record([reference.as_str(), "", name, kana, birth, sex, address]).unwrap();
+        }
+    }
+    w.write_record(["BAD", "", "山田太郎", "", "", "", ""]).unwrap();
+    w.flush().unwrap();
+    drop(w);
+    b.goto(&format!("{web}/jlis"));
+    b.type_into("#file", queries.to_str().unwrap());
+    b.click("#upload");
+    b.find("#status-box");
+    wait_batch_done(&b);
+    assert_eq!(b.text("#found"), people.len().to_string());
+    assert_eq!(b.text("#errors"), "1");
+    b.screenshot("jlis-batch-done");
+    let href = b.attribute("#download", "href").unwrap();
+    let (status, csv) = b.fetch(&href, "GET", &[]);
+    assert_eq!(status, 200);
+    let csv = csv.trim_start_matches('\u{feff}');
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    for (i, person) in people.iter().enumerate() {
+        let reference = format!("Q{i}");
+        let first = rows.iter().find(|r| &r[0] == reference.as_str()).expect("answered");
+        assert_eq!(&first[4], person[0].as_str(), "{reference}: the right person first");
+    }
+    let bad = rows.iter().find(|r| &r[0] == "BAD").unwrap();
+    assert_eq!(&bad[2], "エラー");
+    assert!(bad[18].contains("生年月日"), "{bad:?}");
+    let batch_path = b.current_url()[web.len()..].to_owned();
+    logout(&b, &web);
+
+    // 登録担当 gets 403; another insurer's staff 404; the office log has no 個人番号.
+    login(&b, &web, "koiki-13-touroku", "touroku-demo");
+    let csrf = b
+        .script("return document.querySelector('input[name=csrf]').value;", json!([]))
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(b.fetch("/jlis", "GET", &[]).0, 403);
+    assert_eq!(b.fetch(&batch_path, "GET", &[]).0, 403);
+    let lookup = [("csrf", csrf.as_str()), ("insurer_number", "39131156"), ("purpose", "subscriber"), ("number", number.as_str())];
+    assert_eq!(b.fetch("/jlis/lookup", "POST", &lookup).0, 403);
+    logout(&b, &web);
+    login(&b, &web, "koiki-27-shoukai", "shoukai-demo");
+    assert_eq!(b.fetch(&batch_path, "GET", &[]).0, 404);
+    assert_eq!(b.fetch(&format!("{batch_path}/answer.csv"), "GET", &[]).0, 404);
+    logout(&b, &web);
+    login(&b, &web, "koiki-13-kanri", "kanri-demo");
+    b.goto(&format!("{web}/log"));
+    let log = b.text("#log");
+    for action in ["J-LIS 個人番号照会", "J-LIS 基本4情報検索", "J-LIS 一括照会 完了", "J-LIS 回答ファイル取得"] {
+        assert!(log.contains(action), "office log has {action}:\n{log}");
+    }
+    for person in &people {
+        assert!(!log.contains(&person[0]), "no 個人番号 in the office log");
+    }
+    logout(&b, &web);
+    b.quit();
+    let sandbox_log = sandbox.stop();
+    for person in &people {
+        assert!(!sandbox_log.contains(&person[0]), "no 個人番号 in the log lines");
+    }
+}
+
+/// `renkei synth fuhon …` into `dir`; returns the file and the planted lines.
+fn synth_fuhon(dir: &std::path::Path, name: &str, args: &[&str]) -> (std::path::PathBuf, Vec<u64>) {
+    let file = dir.join(name);
+    let planted = dir.join(format!("{name}.planted.csv"));
+    let out = renkei()
+        .args(["synth", "fuhon", "--out"])
+        .arg(&file)
+        .arg("--planted")
+        .arg(&planted)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut lines = Vec::new();
+    if planted.exists() {
+        for r in csv::Reader::from_path(&planted).unwrap().records() {
+            lines.push(r.unwrap()[0].parse().unwrap());
+        }
+    }
+    (file, lines)
+}
+
+/// Sends a 副本 file from the 副本 page and waits until its job ends.
+fn send_fuhon(b: &Browser, web: &str, kind: &str, mode: &str, file: &std::path::Path) {
+    b.goto(&format!("{web}/fuhon"));
+    b.script(
+        "document.getElementById('insurer_number').value = '39131156';
+         document.getElementById('kind').value = arguments[0];
+         document.getElementById('mode').value = arguments[1];",
+        json!([kind, mode]),
+    );
+    b.type_into("#file", file.to_str().unwrap());
+    b.click("#upload");
+    b.find("#status-box");
+    let start = Instant::now();
+    let mut last = 0u64;
+    loop {
+        // Read in one script: the page reloads itself when the job ends.
+        let v = b.script(
+            "const s = document.getElementById('status'), p = document.getElementById('percent');
+             return s && p && document.readyState === 'complete' ? [s.textContent, p.textContent] : null;",
+            json!([]),
+        );
+        if let Some([status, percent]) = v.as_array().map(|a| [a[0].as_str().unwrap(), a[1].as_str().unwrap()]) {
+            let p: u64 = percent.trim().parse().unwrap();
+            assert!(p >= last || status != "処理中", "progress went back from {last} to {p}");
+            last = p;
+            if status != "処理中" {
+                break;
+            }
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "副本 job did not finish");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn browser_fuhon_upload_refusal_versions_and_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (sandbox, web) = start_sandbox(d);
+    let data = sandbox.data();
+    let (subscribers, _) = synth_subscribers(d, "subscribers.csv", &["--count", "300"]);
+    let reg = register(&data, "39131156", &subscribers, &d.join("reg.csv"), &[]);
+    assert!(reg.status.success(), "{}", String::from_utf8_lossy(&reg.stderr));
+    let (full0, _) = synth_fuhon(d, "資格_全件.csv", &["--kind", "資格", "--count", "300"]);
+    let (full1, _) = synth_fuhon(d, "資格_正本.csv", &["--kind", "資格", "--count", "300", "--round", "1"]);
+    let (bad, planted) = synth_fuhon(d, "葬祭費_誤り.csv", &["--kind", "葬祭費", "--count", "300", "--error-rate", "0.3"]);
+    assert!(!planted.is_empty());
+    let driver = Driver::start(d);
+    let b = driver.session();
+    login(&b, &web, "koiki-13-touroku", "touroku-demo");
+    b.click("nav a[href='/fuhon']");
+    b.find("#fuhon-form");
+    assert!(b.text("#versions-shikaku").contains("まだ版はありません"));
+    assert_japanese_renders(&b);
+
+    // A full 資格情報 file: version 1, every record added, progress to 100 %.
+    send_fuhon(&b, &web, "shikaku", "full", &full0);
+    assert_eq!(b.text("#status"), "完了", "{}", b.text("#status-box"));
+    assert_eq!(b.text("#percent"), "100");
+    assert_eq!(b.text("#version-number"), "1");
+    assert!(b.text("#version").contains("追加 300 件"), "{}", b.text("#version"));
+    b.screenshot("fuhon-done");
+
+    // Planted errors: refused, every planted line named, nothing changed.
+    send_fuhon(&b, &web, "sosaihi", "full", &bad);
+    assert_eq!(b.text("#status"), "不受理");
+    let named: std::collections::BTreeSet<u64> = serde_json::from_value::<Vec<String>>(b.script(
+        "return Array.from(document.querySelectorAll('#bad-rows tr')).slice(1).map(r => r.cells[0].textContent);",
+        json!([]),
+    ))
+    .unwrap()
+    .iter()
+    .map(|l| l.parse().unwrap())
+    .collect();
+    for line in &planted {
+        assert!(named.contains(line), "line {line} named: {named:?}");
+    }
+    assert!(b.text("#refused").contains("副本は変更していません"));
+    b.screenshot("fuhon-refused");
+
+    // The versions: 資格情報 has version 1, 葬祭費 none.
+    b.goto(&format!("{web}/fuhon"));
+    let versions = b.text("#versions-shikaku");
+    assert!(versions.contains("全件") && versions.contains("300"), "{versions}");
+    assert!(b.text("#versions-sosaihi").contains("まだ版はありません"));
+    assert!(b.text("#jobs").contains("不受理"));
+    b.screenshot("fuhon");
+
+    // A drift check against the next round's 正本: the differences, field by field, as a file.
+    send_fuhon(&b, &web, "shikaku", "check", &full1);
+    assert_eq!(b.text("#status"), "完了", "{}", b.text("#status-box"));
+    let different: usize = b.text("#drift-different").replace(',', "").parse().unwrap();
+    assert!(different > 0, "round 1 differs from round 0");
+    let href = b.attribute("#download", "href").unwrap();
+    let (status, csv) = b.fetch(&href, "GET", &[]);
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["差異", "被保険者番号", "キー", "項目", "副本の値", "正本の値", "正本の行番号"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.iter().filter(|r| &r[0] == "相違").count(), different);
+    assert!(rows.iter().all(|r| &r[0] != "相違" || !r[3].is_empty()));
+    b.screenshot("fuhon-drift");
+    let job_path = b.current_url()[web.len()..].to_owned();
+    // Still version 1: a check changes nothing.
+    b.goto(&format!("{web}/fuhon"));
+    assert!(!b.text("#versions-shikaku").contains("照合"));
+    logout(&b, &web);
+
+    // 照会担当 gets 403 for the page and the form post; Osaka's staff 404 for Tokyo's job.
+    login(&b, &web, "koiki-13-shoukai", "shoukai-demo");
+    let csrf = b
+        .script("return document.querySelector('input[name=csrf]').value;", json!([]))
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(b.fetch("/fuhon", "GET", &[]).0, 403);
+    assert_eq!(b.fetch(&job_path, "GET", &[]).0, 403);
+    assert_eq!(b.fetch("/fuhon/jobs", "POST", &[("csrf", &csrf)]).0, 403);
+    logout(&b, &web);
+    login(&b, &web, "koiki-27-touroku", "touroku-demo");
+    assert_eq!(b.fetch(&job_path, "GET", &[]).0, 404);
+    assert_eq!(b.fetch(&format!("{job_path}/drift.csv"), "GET", &[]).0, 404);
+    assert!(!b.fetch("/fuhon", "GET", &[]).1.contains("資格_全件.csv"));
+    logout(&b, &web);
+    login(&b, &web, "koiki-13-kanri", "kanri-demo");
+    b.goto(&format!("{web}/log"));
+    let log = b.text("#log");
+    for action in ["副本登録 完了", "副本登録 不受理", "副本照合 完了", "差異ファイル取得"] {
+        assert!(log.contains(action), "office log has {action}:\n{log}");
+    }
     logout(&b, &web);
     b.quit();
     sandbox.stop();

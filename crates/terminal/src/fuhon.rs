@@ -337,6 +337,49 @@ pub async fn send(
     as_of: Option<String>,
     chunk_rows: usize,
 ) -> Result<Sent, CliError> {
+    let mut meter: Option<Meter> = None;
+    send_with_progress(
+        client,
+        insurer,
+        kind,
+        mode,
+        file,
+        encoding,
+        as_of,
+        chunk_rows,
+        |done, total, errors| {
+            let meter = meter.get_or_insert_with(|| Meter::new(total));
+            meter.show(done, errors);
+            if done >= total {
+                meter.done();
+                eprintln!(
+                    "{}中…",
+                    if mode == UploadMode::Check {
+                        "照合の準備"
+                    } else {
+                        "副本に反映"
+                    }
+                );
+            }
+        },
+    )
+    .await
+}
+
+/// [`send`], reporting (rows sent, rows in the file, errors so far) after each chunk to
+/// `progress` (the web terminal shows them) instead of on stderr.
+#[allow(clippy::too_many_arguments)]
+pub async fn send_with_progress(
+    client: &FuhonClient,
+    insurer: &InsurerNumber,
+    kind: FuhonKind,
+    mode: UploadMode,
+    file: &Path,
+    encoding: EncodingChoice,
+    as_of: Option<String>,
+    chunk_rows: usize,
+    mut progress: impl FnMut(u64, u64, u64),
+) -> Result<Sent, CliError> {
     let chunk_rows = chunk_rows.clamp(1, CHUNK_ROWS);
     let io = |e: std::io::Error| CliError(format!("{}: ファイルを読めません: {e}", file.display()));
     let encoding = resolve(file, encoding).map_err(io)?;
@@ -363,7 +406,6 @@ pub async fn send(
         return Ok(Sent::Already(v));
     }
     let session = started.session;
-    let mut meter = Meter::new(rows_total);
     let chunks = std::iter::from_fn(|| {
         let mut chunk: Vec<RawRow> = Vec::with_capacity(chunk_rows);
         while chunk.len() < chunk_rows {
@@ -397,24 +439,15 @@ pub async fn send(
         sent_chunks += 1;
         sent_rows += n;
         errors.extend(reply.errors);
-        meter.show(sent_rows, errors.len() as u64);
+        progress(sent_rows, rows_total, errors.len() as u64);
     }
     drop(replies);
-    meter.done();
     let commit = CommitFuhonRequest {
         insurer_number: insurer.clone(),
         session: session.clone(),
         chunks: sent_chunks,
         rows: sent_rows,
     };
-    eprintln!(
-        "{}中…",
-        if mode == UploadMode::Check {
-            "照合の準備"
-        } else {
-            "副本に反映"
-        }
-    );
     let outcome = match retry(|| client.commit(&commit)).await? {
         CommitFuhonResponse::Committed { version } => Outcome::Committed(version),
         CommitFuhonResponse::Checked { version } => {

@@ -123,6 +123,14 @@ pub struct JlisClient {
 }
 
 impl JlisClient {
+    /// A client over an existing connection to the intermediate server (the web terminal's).
+    pub fn from_client(client: Client, insurer: &InsurerNumber) -> JlisClient {
+        JlisClient {
+            client,
+            insurer_number: insurer.as_str().to_owned(),
+        }
+    }
+
     pub fn new(tls: &TlsFiles, url: &str, insurer: &InsurerNumber) -> Result<JlisClient, CliError> {
         let config = tls.client_config().map_err(|e| CliError(e.to_string()))?;
         Ok(JlisClient {
@@ -409,6 +417,42 @@ pub async fn batch(
     limit: u32,
     encoding: EncodingChoice,
 ) -> Result<BatchSummary, CliError> {
+    let tty = std::io::stderr().is_terminal();
+    let summary = batch_with_progress(client, file, out, purpose, limit, encoding, |s, total| {
+        if s.rows == 0 {
+            return;
+        }
+        let line = format!(
+            "照会中 {} / {} 件 ({}%)",
+            group(s.rows),
+            group(total),
+            (s.rows * 100).checked_div(total).unwrap_or(100)
+        );
+        if tty {
+            eprint!("\r{line}   ");
+            let _ = std::io::stderr().flush();
+        } else {
+            eprintln!("{line}");
+        }
+    })
+    .await?;
+    if tty {
+        eprintln!();
+    }
+    Ok(summary)
+}
+
+/// [`batch`], reporting the counts so far and the number of rows after each request to
+/// `progress` (the web terminal shows them) instead of on stderr.
+pub async fn batch_with_progress(
+    client: &JlisClient,
+    file: &Path,
+    out: &Path,
+    purpose: &str,
+    limit: u32,
+    encoding: EncodingChoice,
+    mut progress: impl FnMut(&BatchSummary, u64),
+) -> Result<BatchSummary, CliError> {
     let io = |e: std::io::Error| CliError(format!("{}: {e}", file.display()));
     let encoding = resolve(file, encoding).map_err(io)?;
     let (header, mut rows) = Rows::open(file, encoding).map_err(io)?;
@@ -439,7 +483,7 @@ pub async fn batch(
 
     let mut summary = BatchSummary::default();
     let total = queries.len() as u64;
-    let tty = std::io::stderr().is_terminal();
+    progress(&summary, total);
     for chunk in queries.chunks(BATCH_REQUEST) {
         let numbers: Vec<MyNumber> = chunk
             .iter()
@@ -525,21 +569,7 @@ pub async fn batch(
                 writer.write_record(&line).map_err(write_err)?;
             }
         }
-        let line = format!(
-            "照会中 {} / {} 件 ({}%)",
-            group(summary.rows),
-            group(total),
-            (summary.rows * 100).checked_div(total).unwrap_or(100)
-        );
-        if tty {
-            eprint!("\r{line}   ");
-            let _ = std::io::stderr().flush();
-        } else {
-            eprintln!("{line}");
-        }
-    }
-    if tty {
-        eprintln!();
+        progress(&summary, total);
     }
     writer
         .flush()

@@ -3,7 +3,7 @@
 
 use renkei_terminal::profile::SandboxProfile;
 use renkei_terminal::web::demo::{demo_login, ensure_demo_accounts, DEMO_OPERATOR, DEMO_STAFF};
-use renkei_terminal::web::{WebApp, WebConfig};
+use renkei_terminal::web::{Provider, WebApp, WebConfig};
 use tokio::sync::watch;
 
 use super::{Sandbox, SandboxArgs};
@@ -19,7 +19,13 @@ pub async fn start(
         Some(url) => url.clone(),
         None => format!("sqlite:{}", dir.join("terminal.db").display()),
     };
-    let config = WebConfig::for_sandbox(profile, dir, listen, store);
+    let mut config = WebConfig::for_sandbox(profile, dir, listen, store);
+    // Inquiries may also go to the sandbox's municipalities.
+    let municipalities = super::agencies::MUNICIPALITIES.iter();
+    config.providers.extend(municipalities.map(|&(code, name, _)| Provider {
+        code: code.into(),
+        name: name.into(),
+    }));
     let web = WebApp::build(config, shutdown).await?;
     ensure_demo_accounts(web.store(), &profile.insurers).await?;
     Ok(web)

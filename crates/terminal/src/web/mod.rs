@@ -68,6 +68,16 @@ pub struct WebConfig {
     /// 中断 (to be continued with 「続きから再送する」).
     #[serde(default = "default_retry")]
     pub retry_for_secs: u64,
+    /// The institutions staff may address an inquiry to (shown by name in the form).
+    #[serde(default)]
+    pub providers: Vec<Provider>,
+}
+
+/// An institution that answers 情報照会: its code (certificate CN) and Japanese name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provider {
+    pub code: String,
+    pub name: String,
 }
 
 fn default_retry() -> u64 {
@@ -130,6 +140,15 @@ impl WebConfig {
             session_idle_secs: default_idle(),
             session_max_secs: default_max(),
             retry_for_secs: default_retry(),
+            // The sandbox's insurers answer each other; it adds its municipalities.
+            providers: profile
+                .insurers
+                .iter()
+                .map(|i| Provider {
+                    code: i.code.clone(),
+                    name: i.name.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -148,6 +167,8 @@ pub enum WebStartError {
 pub struct Tenant {
     pub profile: InsurerProfile,
     pub client: IntermediateClient,
+    /// The same identity for the other endpoints of `intermediate` (inquiry, …).
+    pub wire: Client,
 }
 
 pub struct WebState {
@@ -157,6 +178,10 @@ pub struct WebState {
     /// (code name, Japanese name, client) per system on the operator page.
     pub operator: Vec<(String, String, Client)>,
     pub jobs: jobs::Jobs,
+    /// Progress of the J-LIS query files being answered.
+    pub jlis: pages::jlis::JlisProgress,
+    /// The 副本 uploads and checks running now.
+    pub fuhon: pages::fuhon::FuhonJobs,
 }
 
 impl WebState {
@@ -190,6 +215,11 @@ impl WebApp {
                 "uploads interrupted by the last stop are marked for re-sending"
             );
         }
+        store
+            .fail_running_jlis_batches(
+                "統合専用端末が停止したため中断しました。同じ照会ファイルをもう一度送ってください。",
+            )
+            .await?;
         let mut tenants = HashMap::new();
         for insurer in &config.insurers {
             let tls = TlsFiles {
@@ -198,11 +228,13 @@ impl WebApp {
                 key: insurer.key.clone(),
             };
             let client = IntermediateClient::new(&tls, &config.intermediate_url)?;
+            let wire = Client::new(tls.client_config()?, &config.intermediate_url);
             tenants.insert(
                 insurer.code.clone(),
                 Tenant {
                     profile: insurer.clone(),
                     client,
+                    wire,
                 },
             );
         }
@@ -234,6 +266,8 @@ impl WebApp {
             tenants,
             operator,
             jobs: jobs::Jobs::default(),
+            jlis: pages::jlis::JlisProgress::default(),
+            fuhon: pages::fuhon::FuhonJobs::default(),
         });
         let app = router(state.clone());
         let handle = tokio::spawn(async move {
@@ -286,6 +320,9 @@ fn router(state: Arc<WebState>) -> Router {
         .merge(pages::log::router())
         .merge(pages::registration::router())
         .merge(pages::operator::router())
+        .merge(pages::inquiry::router())
+        .merge(pages::jlis::router())
+        .merge(pages::fuhon::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             pages::with_chrome,

@@ -28,6 +28,12 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "upload.html",
     "held_edit.html",
     "operator.html",
+    "inquiries.html",
+    "inquiry.html",
+    "jlis.html",
+    "jlis_batch.html",
+    "fuhon.html",
+    "fuhon_job.html",
 );
 
 fn environment() -> &'static Environment<'static> {

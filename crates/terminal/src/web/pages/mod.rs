@@ -3,7 +3,10 @@
 //! within the signed-in member of staff's own tenant.
 
 pub mod accounts;
+pub mod fuhon;
 pub mod home;
+pub mod inquiry;
+pub mod jlis;
 pub mod log;
 pub mod login;
 pub mod operator;
@@ -50,6 +53,20 @@ pub fn chrome(state: &WebState, staff: &Staff) -> Chrome {
         menu.push(MenuItem {
             href: "/registrations",
             label: "加入者情報の登録",
+        });
+        menu.push(MenuItem {
+            href: "/fuhon",
+            label: "副本の登録・照合",
+        });
+    }
+    if staff.has(StaffRole::Inquiry) {
+        menu.push(MenuItem {
+            href: "/inquiries",
+            label: "情報照会",
+        });
+        menu.push(MenuItem {
+            href: "/jlis",
+            label: "個人番号の照会（J-LIS）",
         });
     }
     if staff.has(StaffRole::Admin) {

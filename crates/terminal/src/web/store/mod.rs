@@ -3,6 +3,8 @@
 //! makes is keyed by the tenant (the insurer's institution code), so one insurer's staff can
 //! never reach another's rows. Two engines with the same behaviour, tested by one suite.
 
+mod inquiries;
+mod jlis;
 mod postgres;
 mod sqlite;
 #[cfg(test)]
@@ -10,6 +12,8 @@ mod tests;
 
 use renkei_store::{StoreError, StoreUrl};
 
+pub use inquiries::Inquiry;
+pub use jlis::JlisBatch;
 pub use postgres::PgWebStore;
 pub use sqlite::SqliteWebStore;
 
@@ -329,7 +333,16 @@ fn migrations(serial: &str, boolean: &str) -> Vec<String> {
             finished_at BIGINT
         );
         CREATE INDEX uploads_tenant ON uploads (tenant, created_at);"
-    )]
+    ),
+    inquiries::MIGRATION.to_owned(),
+    jlis::MIGRATION.to_owned(),
+    ]
+}
+
+/// PostgreSQL's `$n` placeholders as SQLite's numbered `?n` (SQLite would number `$n` by order of
+/// appearance instead).
+fn numbered(sql: &str) -> String {
+    sql.replace('$', "?")
 }
 
 fn roles_text(roles: &[String]) -> String {

@@ -7,7 +7,7 @@ use tokio_postgres::Row;
 use super::*;
 
 pub struct PgWebStore {
-    db: Postgres,
+    pub(super) db: Postgres,
 }
 
 fn account_from(r: &Row) -> Account {

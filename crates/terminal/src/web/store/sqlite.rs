@@ -9,7 +9,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use super::*;
 
 pub struct SqliteWebStore {
-    db: Sqlite,
+    pub(super) db: Sqlite,
 }
 
 fn account_from(r: &Row) -> rusqlite::Result<Account> {

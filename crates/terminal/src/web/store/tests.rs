@@ -309,3 +309,122 @@ async fn uploads_are_tenant_scoped_and_interrupted_on_restart() {
     })
     .await;
 }
+
+fn inquiry(id: &str, tenant: &str, created_at: i64) -> Inquiry {
+    Inquiry {
+        request_id: id.into(),
+        tenant: tenant.into(),
+        login_id: "a".into(),
+        insurer_number: "39131156".into(),
+        branch: "0000000001".into(),
+        task: "K01".into(),
+        info: "J01".into(),
+        provider: "city-131121".into(),
+        kind: "unavailable".into(),
+        answer: r#"{"kind":"unavailable","message":"x"}"#.into(),
+        record: 0,
+        attempts: 1,
+        created_at,
+        answered_at: created_at,
+    }
+}
+
+#[tokio::test]
+async fn inquiries_are_tenant_scoped_and_resends_replace_the_answer() {
+    each_engine("web_inquiries", async |s| {
+        for i in 0..3 {
+            assert!(s
+                .save_inquiry(&inquiry(&format!("T-{i}"), "koiki-13", 100 + i))
+                .await
+                .unwrap());
+        }
+        s.save_inquiry(&inquiry("O-1", "koiki-27", 50)).await.unwrap();
+        let page = PageQuery {
+            sort: "created_at",
+            desc: true,
+            offset: 0,
+            limit: 2,
+        };
+        let (rows, total) = s.inquiries("koiki-13", page).await.unwrap();
+        assert_eq!(total, 3);
+        assert_eq!(
+            rows.iter().map(|r| r.request_id.as_str()).collect::<Vec<_>>(),
+            ["T-2", "T-1"]
+        );
+        // A re-send replaces the answer and counts the attempt; what was asked stays.
+        let mut again = inquiry("T-0", "koiki-13", 900);
+        again.kind = "data".into();
+        again.answer = r#"{"kind":"data","items":{}}"#.into();
+        again.record = 7;
+        again.branch = "changed".into();
+        assert!(s.save_inquiry(&again).await.unwrap());
+        let got = s.inquiry("koiki-13", "T-0").await.unwrap().unwrap();
+        assert_eq!(
+            (got.kind.as_str(), got.record, got.attempts, got.branch.as_str()),
+            ("data", 7, 2, "0000000001")
+        );
+        assert_eq!((got.created_at, got.answered_at), (100, 900));
+        // Another tenant can neither read nor overwrite it.
+        assert_eq!(s.inquiry("koiki-27", "T-0").await.unwrap(), None);
+        let mut theft = inquiry("T-0", "koiki-27", 1000);
+        theft.kind = "no_record".into();
+        assert!(!s.save_inquiry(&theft).await.unwrap());
+        assert_eq!(
+            s.inquiry("koiki-13", "T-0").await.unwrap().unwrap().kind,
+            "data"
+        );
+        let (rows, total) = s.inquiries("koiki-27", page).await.unwrap();
+        assert_eq!((rows.len(), total), (1, 1));
+    })
+    .await;
+}
+
+fn batch(id: &str, tenant: &str, created_at: i64) -> JlisBatch {
+    JlisBatch {
+        id: id.into(),
+        tenant: tenant.into(),
+        login_id: "a".into(),
+        insurer_number: "39131156".into(),
+        purpose: "subscriber".into(),
+        file_name: "照会.csv".into(),
+        status: "running".into(),
+        rows_total: 0,
+        rows_done: 0,
+        found: 0,
+        not_found: 0,
+        errors: 0,
+        error: String::new(),
+        created_at,
+        finished_at: None,
+    }
+}
+
+#[tokio::test]
+async fn jlis_batches_are_tenant_scoped_and_failed_on_restart() {
+    each_engine("web_jlis", async |s| {
+        s.insert_jlis_batch(&batch("b1", "koiki-13", 10)).await.unwrap();
+        s.insert_jlis_batch(&batch("b2", "koiki-13", 20)).await.unwrap();
+        s.insert_jlis_batch(&batch("o1", "koiki-27", 30)).await.unwrap();
+        let mut done = batch("b1", "koiki-13", 10);
+        (done.status, done.rows_total, done.rows_done) = ("done".into(), 5, 5);
+        (done.found, done.not_found, done.errors, done.finished_at) = (3, 1, 1, Some(99));
+        s.update_jlis_batch(&done).await.unwrap();
+        assert_eq!(s.jlis_batch("koiki-13", "b1").await.unwrap(), Some(done));
+        assert_eq!(s.jlis_batch("koiki-27", "b1").await.unwrap(), None);
+        let page = PageQuery {
+            sort: "created_at",
+            desc: true,
+            offset: 0,
+            limit: 20,
+        };
+        let (rows, total) = s.jlis_batches("koiki-13", page).await.unwrap();
+        assert_eq!(total, 2);
+        assert_eq!(rows[0].id, "b2");
+        assert_eq!(s.fail_running_jlis_batches("停止").await.unwrap(), 2);
+        let b2 = s.jlis_batch("koiki-13", "b2").await.unwrap().unwrap();
+        assert_eq!((b2.status.as_str(), b2.error.as_str()), ("failed", "停止"));
+        let b1 = s.jlis_batch("koiki-13", "b1").await.unwrap().unwrap();
+        assert_eq!(b1.status, "done", "a finished batch stays done");
+    })
+    .await;
+}

@@ -22,7 +22,7 @@ pub(super) fn result_path(state: &WebState, id: &str) -> PathBuf {
 
 /// Streams a multipart field to `path` (created with its directory, readable by the owner
 /// only: it holds 個人番号).
-pub(super) async fn save(
+pub(in crate::web::pages) async fn save(
     path: &FsPath,
     field: &mut axum::extract::multipart::Field<'_>,
 ) -> Result<u64, WebError> {
@@ -49,7 +49,7 @@ pub(super) async fn save(
 }
 
 /// `filename*` of RFC 6266 / 5987: the name percent-encoded as UTF-8.
-pub(super) fn attachment(name: &str) -> String {
+pub(in crate::web::pages) fn attachment(name: &str) -> String {
     let encoded: String = name
         .bytes()
         .map(|b| match b {
@@ -61,7 +61,7 @@ pub(super) fn attachment(name: &str) -> String {
 }
 
 /// A file as a stream of byte chunks.
-pub(super) fn file_stream(
+pub(in crate::web::pages) fn file_stream(
     file: tokio::fs::File,
 ) -> impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> {
     use tokio::io::AsyncReadExt;

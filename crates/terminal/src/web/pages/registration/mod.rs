@@ -3,7 +3,7 @@
 //! a held row and send it again ([`held`]). Files and result files stay in the web
 //! terminal's data directory, under the upload's random id.
 
-mod files;
+pub(super) mod files;
 mod held;
 
 use std::sync::Arc;
