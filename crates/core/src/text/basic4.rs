@@ -38,12 +38,16 @@ struct Keyed {
 }
 
 impl Keyed {
+    /// `None` also when the item has no letters left after normalization (e.g. only `ー`):
+    /// such an item says nothing about the person, so it counts as not given rather than as a
+    /// mismatch (which would make a record fail to match even itself).
     fn new(written: Option<&str>, key: fn(&str) -> String) -> Option<Keyed> {
         let written = trim_ja(written?);
-        (!written.is_empty()).then(|| Keyed {
+        let key = key(written);
+        (!key.is_empty()).then(|| Keyed {
             written: written.to_owned(),
             fingerprint: fingerprint(written),
-            key: key(written),
+            key,
         })
     }
 

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -14,7 +14,7 @@ use super::{record, render};
 use crate::web::accounts_rules::{check_login_id, check_password, MIN_PASSWORD_CHARS};
 use crate::web::auth::{hash_password, now, Staff, StaffRole};
 use crate::web::error::WebError;
-use crate::web::render::datetime;
+use crate::web::render::{datetime, Column, TableQuery};
 use crate::web::store::Account;
 use crate::web::WebState;
 
@@ -49,28 +49,85 @@ fn row(a: &Account) -> Row {
     }
 }
 
-async fn list(State(state): State<Arc<WebState>>, staff: Staff) -> Result<Html<String>, WebError> {
+/// The sortable columns; `sql` names the [`Account`] field [`sort_accounts`] orders by.
+const COLUMNS: &[Column] = &[
+    Column {
+        key: "login_id",
+        sql: "login_id",
+        label: "ログインID",
+    },
+    Column {
+        key: "name",
+        sql: "display_name",
+        label: "氏名",
+    },
+    Column {
+        key: "roles",
+        sql: "roles",
+        label: "権限",
+    },
+    Column {
+        key: "active",
+        sql: "active",
+        label: "状態",
+    },
+    Column {
+        key: "created",
+        sql: "created_at",
+        label: "作成日時",
+    },
+];
+
+/// Orders an office's accounts (a few dozen at most, so in memory) by a column of
+/// [`COLUMNS`], the login ID breaking ties.
+fn sort_accounts(accounts: &mut [Account], by: &str, desc: bool) {
+    accounts.sort_by(|a, b| {
+        let order = match by {
+            "display_name" => a.display_name.cmp(&b.display_name),
+            "roles" => a.roles.cmp(&b.roles),
+            "active" => a.active.cmp(&b.active),
+            "created_at" => a.created_at.cmp(&b.created_at),
+            _ => std::cmp::Ordering::Equal,
+        }
+        .then_with(|| a.login_id.cmp(&b.login_id));
+        if desc {
+            order.reverse()
+        } else {
+            order
+        }
+    });
+}
+
+async fn list(
+    State(state): State<Arc<WebState>>,
+    staff: Staff,
+    Query(query): Query<TableQuery>,
+) -> Result<Html<String>, WebError> {
     staff.require(StaffRole::Admin)?;
-    show_list(&state, &staff, None).await
+    show_list(&state, &staff, &query, None).await
 }
 
 async fn show_list(
     state: &WebState,
     staff: &Staff,
+    query: &TableQuery,
     error: Option<String>,
 ) -> Result<Html<String>, WebError> {
-    let accounts: Vec<Row> = state
-        .store
-        .accounts(staff.tenant())
-        .await?
+    let mut all = state.store.accounts(staff.tenant()).await?;
+    let (page, _) = query.resolve_with(COLUMNS, false);
+    sort_accounts(&mut all, page.sort, page.desc);
+    let table = query.table_with("/accounts", COLUMNS, all.len() as i64, false);
+    let accounts: Vec<Row> = all
         .iter()
+        .skip(page.offset.max(0) as usize)
+        .take(page.limit as usize)
         .map(row)
         .collect();
     render(
         state,
         staff,
         "accounts.html",
-        minijinja::context! { accounts, error },
+        minijinja::context! { accounts, error, table },
     )
 }
 
@@ -120,7 +177,7 @@ async fn create(
             }
         });
     if let Err(message) = checks {
-        return Ok(show_list(&state, &staff, Some(message))
+        return Ok(show_list(&state, &staff, &TableQuery::default(), Some(message))
             .await?
             .into_response());
     }
@@ -145,7 +202,7 @@ async fn create(
     if !state.store.create_account(&account).await? {
         let message =
             format!("ログインID「{login_id}」は既に使われています。別のIDにしてください。");
-        return Ok(show_list(&state, &staff, Some(message))
+        return Ok(show_list(&state, &staff, &TableQuery::default(), Some(message))
             .await?
             .into_response());
     }
@@ -304,4 +361,56 @@ async fn set_password(
     }
     record(&state, &staff, "パスワード変更", login_id).await?;
     Ok(Redirect::to("/accounts").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(login_id: &str, name: &str, active: bool, created_at: i64) -> Account {
+        Account {
+            login_id: login_id.into(),
+            tenant: "koiki-13".into(),
+            display_name: name.into(),
+            roles: vec!["inquiry".into()],
+            password_hash: String::new(),
+            active,
+            created_at,
+        }
+    }
+
+    fn order(accounts: &[Account]) -> Vec<&str> {
+        accounts.iter().map(|a| a.login_id.as_str()).collect()
+    }
+
+    #[test]
+    fn accounts_sort_by_the_chosen_column_either_way_with_the_login_id_breaking_ties() {
+        let mut accounts = vec![
+            account("c-staff", "佐藤", true, 30),
+            account("a-staff", "鈴木", false, 10),
+            account("b-staff", "佐藤", true, 20),
+        ];
+        sort_accounts(&mut accounts, "login_id", false);
+        assert_eq!(order(&accounts), ["a-staff", "b-staff", "c-staff"]);
+        sort_accounts(&mut accounts, "created_at", true);
+        assert_eq!(order(&accounts), ["c-staff", "b-staff", "a-staff"]);
+        sort_accounts(&mut accounts, "display_name", false);
+        assert_eq!(order(&accounts), ["b-staff", "c-staff", "a-staff"]);
+        sort_accounts(&mut accounts, "active", false);
+        assert_eq!(order(&accounts), ["a-staff", "b-staff", "c-staff"]);
+    }
+
+    #[test]
+    fn an_unknown_sort_key_falls_back_to_the_login_id_and_pages_hold_twenty() {
+        let query = TableQuery {
+            sort: Some("password_hash".into()),
+            dir: Some("asc".into()),
+            page: Some(2),
+        };
+        let (page, index) = query.resolve_with(COLUMNS, false);
+        assert_eq!((page.sort, index, page.offset), ("login_id", 0, 20));
+        let table = query.table_with("/accounts", COLUMNS, 45, false);
+        assert_eq!((table.page, table.pages), (2, 3));
+        assert!(table.next.unwrap().ends_with("page=3"));
+    }
 }
