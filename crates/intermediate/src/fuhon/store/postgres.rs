@@ -75,7 +75,7 @@ impl PgFuhon {
             drop_session(&mut client, tenant, &id).await?;
         }
         let tx = client.transaction().await?;
-        lock(&tx, tenant, session.kind).await?;
+        lock(&tx, self.db.schema(), tenant, session.kind).await?;
         if let Some(latest) = latest(&tx, tenant, session.kind).await? {
             if session.mode != UploadMode::Check {
                 if latest.digest == session.digest && latest.mode == session.mode {
@@ -156,7 +156,10 @@ impl PgFuhon {
         let tx = client.transaction().await?;
         tx.execute(
             "SELECT pg_advisory_xact_lock(hashtext($1))",
-            &[&format!("fuhon-chunk:{tenant}:{session}:{seq}")],
+            &[&format!(
+                "fuhon-chunk:{}:{tenant}:{session}:{seq}",
+                self.db.schema()
+            )],
         )
         .await?;
         if let Some(row) = tx
@@ -223,7 +226,7 @@ impl PgFuhon {
     ) -> Result<Committed, StoreError> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await?;
-        lock(&tx, tenant, session.kind).await?;
+        lock(&tx, self.db.schema(), tenant, session.kind).await?;
         let outcome = commit_in(&tx, tenant, session, chunks, rows, &hook).await?;
         if matches!(outcome, Committed::Version(_) | Committed::Checked(_)) {
             tx.commit().await?;
@@ -330,16 +333,18 @@ impl PgFuhon {
     }
 }
 
-/// One commit (or start) at a time per (tenant, kind).
+/// One commit (or start) at a time per (tenant, kind). Advisory locks are database-wide, so the
+/// key names the schema too.
 async fn lock(
     client: &impl GenericClient,
+    schema: &str,
     tenant: &str,
     kind: FuhonKind,
 ) -> Result<(), StoreError> {
     client
         .execute(
             "SELECT pg_advisory_xact_lock(hashtext($1))",
-            &[&format!("fuhon:{tenant}:{}", kind.code())],
+            &[&format!("fuhon:{schema}:{tenant}:{}", kind.code())],
         )
         .await?;
     Ok(())
@@ -411,6 +416,9 @@ async fn commit_in(
                 .await?;
                 return Ok(Committed::Checked(previous));
             }
+            // Hash or merge anti-joins only: with the statistics of freshly filled tables the
+            // planner may pick a nested loop that scans the 副本 once per staged row.
+            tx.batch_execute("SET LOCAL enable_nestloop = off").await?;
             let args: [&(dyn ToSql + Sync); 4] = [&tenant, &kind, &session.id, &v];
             let closed = tx.execute(&pg(SQL_FULL_CLOSE), &args).await?;
             hook.check(closed)?;

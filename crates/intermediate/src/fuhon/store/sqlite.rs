@@ -2,9 +2,10 @@
 //! statements; a commit is one IMMEDIATE transaction on the writer (set-based SQL for a full
 //! file, chunked in-order application for a delta), so a crash leaves the previous version.
 //!
-//! Staged rows are appended in line order (a chunk's rows go to the end of the table, not all
-//! over it); the full-file comparison probes them through the key index, which SQLite is told
-//! to use (without statistics it would scan the session's rows for every current record).
+//! Staged rows are clustered by key: the full-file comparison probes them by key for every
+//! current record (measured at 2,000,000: a commit of 15 s this way, 45 s with rows appended
+//! in line order and probed through a key index); a line index serves the in-order reads of a
+//! delta.
 
 use std::collections::HashMap;
 
@@ -32,9 +33,9 @@ CREATE TABLE fuhon_chunks (
 CREATE TABLE fuhon_staging (
     tenant TEXT NOT NULL, session TEXT NOT NULL, line INTEGER NOT NULL, op INTEGER NOT NULL, key TEXT NOT NULL,
     insured TEXT NOT NULL, branch TEXT NOT NULL, fields TEXT NOT NULL,
-    PRIMARY KEY (tenant, session, line)
+    PRIMARY KEY (tenant, session, key, line)
 ) WITHOUT ROWID;
-CREATE INDEX fuhon_staging_key ON fuhon_staging (tenant, session, key);
+CREATE UNIQUE INDEX fuhon_staging_line ON fuhon_staging (tenant, session, line);
 CREATE TABLE fuhon_versions (
     tenant TEXT NOT NULL, kind TEXT NOT NULL, version INTEGER NOT NULL, session TEXT NOT NULL, mode TEXT NOT NULL,
     digest TEXT NOT NULL, as_of TEXT NOT NULL, committed_at TEXT NOT NULL, records INTEGER NOT NULL,
@@ -394,10 +395,8 @@ fn commit_in(
                 )?;
                 return Ok(Committed::Checked(previous));
             }
-            let closed = tx.execute(
-                &sqlite_full_close(),
-                params![tenant, kind, session.id, version],
-            )? as u64;
+            let closed =
+                tx.execute(SQL_FULL_CLOSE, params![tenant, kind, session.id, version])? as u64;
             hook.check(closed)?;
             let inserted =
                 tx.execute(SQL_FULL_INSERT, params![tenant, kind, session.id, version])? as u64;
@@ -483,17 +482,6 @@ fn commit_in(
     )?;
     tx.execute(SQL_MARK_DONE, params![tenant, session.id, info.version])?;
     Ok(Committed::Version(info))
-}
-
-/// [`SQL_FULL_CLOSE`] with the staged rows probed by key: without statistics SQLite would
-/// rather scan the session's rows for every current record.
-fn sqlite_full_close() -> String {
-    let sql = SQL_FULL_CLOSE.replace(
-        "FROM fuhon_staging s WHERE",
-        "FROM fuhon_staging s INDEXED BY fuhon_staging_key WHERE",
-    );
-    debug_assert!(sql.contains("INDEXED BY"), "SQL_FULL_CLOSE changed shape");
-    sql
 }
 
 fn current_of(
