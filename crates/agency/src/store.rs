@@ -144,7 +144,7 @@ impl Store {
         let atena = atena.to_owned();
         let fugo: Option<String> = match self {
             Store::Sqlite(db) => {
-                db.read(move |conn| -> Result<_, StoreError> {
+                db.read_point(move |conn| -> Result<_, StoreError> {
                     Ok(conn
                         .prepare_cached("SELECT fugo FROM residents WHERE atena = ?1")?
                         .query_row(params![atena], |r| r.get(0))
@@ -172,7 +172,7 @@ impl Store {
         let (fugo, info) = (fugo.0.clone(), info.to_owned());
         let text: Option<String> = match self {
             Store::Sqlite(db) => {
-                db.read(move |conn| -> Result<_, StoreError> {
+                db.read_point(move |conn| -> Result<_, StoreError> {
                     Ok(conn
                         .prepare_cached("SELECT items FROM holdings WHERE fugo = ?1 AND info = ?2")?
                         .query_row(params![fugo, info], |r| r.get(0))

@@ -25,7 +25,7 @@ async fn one(store: &Store, sql: &'static str, a: &str, b: &str) -> Result<Optio
     match store {
         Store::Sqlite(s) => {
             let (a, b) = (a.to_owned(), b.to_owned());
-            s.db.read(move |conn| -> Result<_, StoreError> {
+            s.db.read_point(move |conn| -> Result<_, StoreError> {
                 Ok(conn
                     .prepare_cached(sql)?
                     .query_row([&a, &b], |r| r.get(0))
@@ -56,7 +56,7 @@ pub async fn person_of_branch(
     match store {
         Store::Sqlite(s) => {
             let (a, b) = (tenant.to_owned(), branch.to_owned());
-            s.db.read(move |conn| -> Result<_, StoreError> {
+            s.db.read_point(move |conn| -> Result<_, StoreError> {
                 Ok(conn
                     .prepare_cached(sql)?
                     .query_row([&a, &b], |r| r.get(0))
@@ -86,7 +86,7 @@ pub async fn subscriber_of_person(
     match store {
         Store::Sqlite(s) => {
             let (a, b) = (tenant.to_owned(), person.to_vec());
-            s.db.read(move |conn| -> Result<_, StoreError> {
+            s.db.read_point(move |conn| -> Result<_, StoreError> {
                 Ok(conn
                     .prepare_cached(sql)?
                     .query_row(rusqlite::params![a, b], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -123,7 +123,7 @@ pub async fn asker_context(
             let args = [insurer_number.to_owned(), branch.to_owned(), provider.to_owned()];
             // `?N` binds by number in SQLite (`$N` would bind in order of appearance).
             let sql = sql.replace('$', "?");
-            s.db.read(move |conn| -> Result<_, StoreError> {
+            s.db.read_point(move |conn| -> Result<_, StoreError> {
                 Ok(conn
                     .prepare_cached(&sql)?
                     .query_row(rusqlite::params![args[0], args[1], args[2]], |r| {
