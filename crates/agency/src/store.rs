@@ -24,7 +24,7 @@ const SQLITE: &[&str] = &["
         items TEXT NOT NULL,             -- JSON object, item name → value
         PRIMARY KEY (fugo, info)
     ) WITHOUT ROWID;
-"];
+", renkei_hub::party::SQLITE];
 
 const POSTGRES: &[&str] = &["
     CREATE TABLE residents (
@@ -37,7 +37,7 @@ const POSTGRES: &[&str] = &["
         items TEXT NOT NULL,
         PRIMARY KEY (fugo, info)
     );
-"];
+", renkei_hub::party::POSTGRES];
 
 /// A resident to record, with everything held about them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +75,14 @@ impl Store {
                 Store::Postgres(Postgres::connect(conn, schema, POSTGRES).await?)
             }
         })
+    }
+
+    /// The engine, for this agency's own record of its exchanges ([`renkei_hub::party`]).
+    pub fn engine(&self) -> renkei_hub::party::Engine {
+        match self {
+            Store::Sqlite(db) => renkei_hub::party::Engine::Sqlite(db.clone()),
+            Store::Postgres(db) => renkei_hub::party::Engine::Postgres(db.clone()),
+        }
     }
 
     /// Records residents and their holdings in one transaction; a resident already recorded

@@ -53,6 +53,9 @@ impl Application {
             registrar: registrar.clone(),
             hub: Client::new(config.tls.client_config()?, &config.hub_url),
             signer: renkei_wire::signing::Signer::load(&config.tls)?,
+            records: renkei_hub::party::PartyLog::start(crate::inquiry::store::engine(
+                registrar.store(),
+            )),
         });
         let router = crate::api::router(registrar.clone()).merge(crate::inquiry::router(inquiries));
         let server = renkei_wire::server::start(

@@ -238,10 +238,16 @@ impl SqliteStore {
             .read(|conn| {
                 let mut stmt =
                     conn.prepare(&format!("SELECT {COLUMNS} FROM record_log ORDER BY seq"))?;
-                let entries = stmt
-                    .query_map([], row)?
-                    .map(|r| r?.into_entry())
-                    .collect::<Result<Vec<_>, StoreError>>()?;
+                let mut entries: Vec<Entry> = Vec::new();
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let seq: Option<i64> = r.get(0).ok();
+                    let entry = row(r)
+                        .map_err(StoreError::from)
+                        .and_then(Row::into_entry)
+                        .map_err(|e| log::unreadable(seq, entries.last(), e))?;
+                    entries.push(entry);
+                }
                 let mut stmt = conn.prepare(
                     "SELECT seq, hash, time_micros, signature FROM record_checkpoints ORDER BY seq",
                 )?;

@@ -10,6 +10,14 @@ use crate::store::Store;
 /// Appended to both engines' migration lists (same SQL on both).
 pub const MIGRATION: &str = "CREATE INDEX subscribers_fugo ON subscribers (tenant, fugo);";
 
+/// The engine, for the tenants' own record of their exchanges ([`renkei_hub::party`]).
+pub fn engine(store: &Store) -> renkei_hub::party::Engine {
+    match store {
+        Store::Sqlite(s) => renkei_hub::party::Engine::Sqlite(s.db.clone()),
+        Store::Postgres(s) => renkei_hub::party::Engine::Postgres(s.db.clone()),
+    }
+}
+
 /// The 枝番 of the tenant's subscriber with 符号 `fugo`.
 pub async fn branch_of_fugo(
     store: &Store,

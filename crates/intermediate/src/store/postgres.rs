@@ -49,7 +49,7 @@ CREATE TABLE reg_chunks (
     registered BIGINT NOT NULL, held BIGINT NOT NULL, results TEXT NOT NULL,
     PRIMARY KEY (tenant, job_id, seq)
 );
-", crate::inquiry::store::MIGRATION];
+", crate::inquiry::store::MIGRATION, renkei_hub::party::POSTGRES];
 
 pub struct PgStore {
     pub(crate) db: Postgres,

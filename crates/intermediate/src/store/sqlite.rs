@@ -52,7 +52,7 @@ CREATE TABLE reg_chunks (
     registered INTEGER NOT NULL, held INTEGER NOT NULL, results TEXT NOT NULL,
     PRIMARY KEY (tenant, job_id, seq)
 );
-", crate::inquiry::store::MIGRATION];
+", crate::inquiry::store::MIGRATION, renkei_hub::party::SQLITE];
 
 /// Registration runs on the writer; the readers serve single look-ups.
 const TUNING: Tuning = Tuning {
