@@ -102,7 +102,9 @@ impl Recorder {
     }
 
     /// The entries of (asker, request id), final outcome first, if the writer's memory can
-    /// tell: it holds them, or it holds the whole log. `None`: ask the store.
+    /// tell: it holds the final one, or it holds the whole log. `None`: ask the store. (After
+    /// a restart an older `unavailable` entry of an id whose final entry is remembered may be
+    /// left out: the replay check needs only the final one.)
     pub fn recorded(&self, asker: &str, request_id: &str) -> Option<Vec<Entry>> {
         let memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
         let mut k = (asker.to_owned(), request_id.to_owned(), true);
