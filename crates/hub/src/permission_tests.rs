@@ -19,7 +19,7 @@ fn with_second(extra: &str) -> String {
 #[test]
 fn the_builtin_table_parses_and_permits_the_seed_examples() {
     let t = PermissionTable::builtin();
-    assert_eq!(t.rules().len(), 11);
+    assert_eq!(t.rules().len(), 13);
     let r = t.authorize(Koiki, "K01", Municipality, "J01").unwrap();
     assert_eq!(r.id, "別表第二-80-1");
     assert_eq!(r.info_name, "地方税関係情報");
@@ -42,6 +42,18 @@ fn the_builtin_table_parses_and_permits_the_seed_examples() {
     assert_eq!(
         t.authorize(Municipality, "M04", Koiki, "J04").unwrap().id,
         "別表第二-30-2"
+    );
+    assert_eq!(
+        t.authorize(Municipality, "M01", Koiki, "J06").unwrap().info_name,
+        "高額介護合算療養費情報"
+    );
+    assert_eq!(
+        t.authorize(Municipality, "M03", Koiki, "J07").unwrap().id,
+        "別表第二-30-3"
+    );
+    assert_eq!(
+        t.authorize(Municipality, "M03", Koiki, "J06").unwrap_err().code(),
+        "info_not_for_task"
     );
     assert_eq!(t.tasks().len(), 8);
     assert_eq!(t.tasks()[0], ("K01", "後期高齢者医療の保険料の賦課"));

@@ -29,6 +29,7 @@ pub enum StartError {
 pub struct Application {
     server: RunningServer,
     registrar: Arc<Registrar>,
+    fuhon: Arc<crate::fuhon::FuhonService>,
 }
 
 impl Application {
@@ -41,6 +42,7 @@ impl Application {
         let registry = Client::new(client_tls.clone(), &config.registry_url);
         let hub = Client::new(client_tls, &config.hub_url);
         let metrics = Metrics::default();
+        let relay_client = registry.clone();
         let registrar = Arc::new(Registrar::new(
             store,
             registry,
@@ -57,7 +59,12 @@ impl Application {
                 registrar.store(),
             )),
         });
-        let router = crate::api::router(registrar.clone()).merge(crate::inquiry::router(inquiries));
+        let relay = crate::jlis::Relay::new(registrar.clone(), relay_client);
+        let fuhon = Arc::new(crate::fuhon::FuhonService::new(registrar.store()));
+        let router = crate::api::router(registrar.clone())
+            .merge(crate::inquiry::router(inquiries))
+            .merge(crate::jlis::router(relay))
+            .merge(crate::fuhon::api::router(fuhon.clone()));
         let server = renkei_wire::server::start(
             "intermediate",
             &config.listen,
@@ -68,7 +75,11 @@ impl Application {
         )
         .await
         .map_err(|e| StartError::Bind(config.listen.clone(), e))?;
-        Ok(Application { server, registrar })
+        Ok(Application {
+            server,
+            registrar,
+            fuhon,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -81,6 +92,11 @@ impl Application {
 
     pub fn store(&self) -> &Store {
         self.registrar.store()
+    }
+
+    /// 副本作成 (and its reads for inquiries).
+    pub fn fuhon(&self) -> &crate::fuhon::FuhonService {
+        &self.fuhon
     }
 
     /// Waits until the server has shut down (after the shutdown channel fired).

@@ -13,6 +13,8 @@ pub mod client;
 pub mod config;
 pub mod domain;
 pub mod inquiry;
+pub mod jlis;
+pub mod fuhon;
 pub mod registration;
 pub mod store;
 

@@ -8,12 +8,15 @@ use axum::{Json, Router};
 use renkei_store::StoreError;
 use renkei_wire::metrics::{Counter, Metrics};
 use renkei_wire::msg::registry::{
-    IdentityAnswer, IdentityQuery, ResidentCodeAnswer, ResidentCodeQuery, ResolveResidentCodes,
-    VerifyIdentities,
+    Candidate, IdentityAnswer, IdentityQuery, LookupAnswer, LookupRequest, LookupResidents,
+    ResidentCodeAnswer, ResidentCodeQuery, ResolveResidentCodes, SearchAnswer, SearchRequest,
+    SearchResidents, VerifyIdentities,
 };
-use renkei_wire::{ApiError, Body, Endpoint, Identity};
+use renkei_wire::{ApiError, Body, Endpoint, Identity, Role};
 
+use crate::audit::AuditLog;
 use crate::domain::{authorize, check_batch, Lookup, Refusal};
+use crate::jlis::{self, LogEntry, LookupError, LookupKind};
 use crate::store::Store;
 
 /// Why a request failed, in the registry's words.
@@ -24,6 +27,8 @@ pub enum RegistryError {
     #[error("{0}")]
     BatchTooLarge(String),
     #[error("{0}")]
+    Lookup(#[from] LookupError),
+    #[error("{0}")]
     Store(#[from] StoreError),
 }
 
@@ -33,6 +38,10 @@ impl From<RegistryError> for ApiError {
             RegistryError::Refused(r) => ApiError::forbidden(r.rule),
             RegistryError::BatchTooLarge(message) => {
                 ApiError::bad_request("batch_too_large", message)
+            }
+            RegistryError::Lookup(LookupError::Forbidden(message)) => ApiError::forbidden(message),
+            RegistryError::Lookup(LookupError::BadRequest(message)) => {
+                ApiError::bad_request("bad_lookup", message)
             }
             RegistryError::Store(e) => {
                 tracing::error!(error = %e, "registry store failed");
@@ -76,21 +85,157 @@ impl Served {
 #[derive(Clone)]
 struct ApiState {
     store: Store,
+    audit: AuditLog,
     identities: Served,
     codes: Served,
+    by_number: Served,
+    searches: Served,
 }
 
-/// The registry's routes over `store`, counting into `metrics`.
+/// The registry's routes over `store`, counting into `metrics` (starts the look-up log's
+/// writer, so it needs a Tokio runtime).
 pub fn router(store: Store, metrics: &Metrics) -> Router {
     let state = ApiState {
+        audit: AuditLog::start(store.clone()),
         store,
         identities: Served::new(metrics, "identity"),
         codes: Served::new(metrics, "resident_code"),
+        by_number: Served::new(metrics, "jlis_number"),
+        searches: Served::new(metrics, "jlis_basic4"),
     };
     Router::new()
         .route(VerifyIdentities::PATH, post(verify_identities))
         .route(ResolveResidentCodes::PATH, post(resolve_resident_codes))
+        .route(LookupResidents::PATH, post(lookup_residents))
+        .route(SearchResidents::PATH, post(search_residents))
         .with_state(state)
+}
+
+/// Only insurers and `intermediate` get as far as reading the body of a look-up.
+fn may_look_up(caller: &Identity) -> Result<(), RegistryError> {
+    if matches!(caller.role, Role::Insurer | Role::Intermediate) {
+        Ok(())
+    } else {
+        jlis::authorize(caller, None)
+            .map(drop)
+            .map_err(RegistryError::from)
+    }
+}
+
+async fn lookup_residents(
+    State(s): State<ApiState>,
+    caller: Identity,
+    body: Result<Body<LookupRequest>, ApiError>,
+) -> Result<Json<LookupAnswer>, ApiError> {
+    may_look_up(&caller)?;
+    let Body(req) = body?;
+    let purpose = jlis::check_purpose(&req.purpose).map_err(RegistryError::from)?;
+    let for_whom =
+        jlis::authorize(&caller, req.on_behalf_of.as_deref()).map_err(RegistryError::from)?;
+    jlis::check_lookup_batch(req.numbers.len(), "個人番号").map_err(RegistryError::from)?;
+    let residents = s
+        .store
+        .current(&req.numbers)
+        .await
+        .map_err(RegistryError::from)?;
+    let at = jlis::now_rfc3339();
+    let entries = req
+        .numbers
+        .iter()
+        .zip(&residents)
+        .map(|(n, r)| LogEntry {
+            at: at.clone(),
+            caller: caller.code.clone(),
+            on_behalf_of: for_whom.clone(),
+            insurer_number: req.insurer_number.clone(),
+            purpose: purpose.to_owned(),
+            kind: LookupKind::Number,
+            asked: s.store.number_key_hex(n),
+            candidates: u32::from(r.is_some()),
+        })
+        .collect();
+    s.audit.write(entries).await.map_err(RegistryError::from)?;
+    s.by_number.count(&residents);
+    tracing::debug!(caller = %caller.code, on_behalf_of = %for_whom, purpose, batch = req.numbers.len(), "個人番号による照会");
+    Ok(Json(LookupAnswer { residents }))
+}
+
+async fn search_residents(
+    State(s): State<ApiState>,
+    caller: Identity,
+    body: Result<Body<SearchRequest>, ApiError>,
+) -> Result<Json<SearchAnswer>, ApiError> {
+    may_look_up(&caller)?;
+    let Body(req) = body?;
+    let purpose = jlis::check_purpose(&req.purpose).map_err(RegistryError::from)?;
+    let for_whom =
+        jlis::authorize(&caller, req.on_behalf_of.as_deref()).map_err(RegistryError::from)?;
+    jlis::check_lookup_batch(req.queries.len(), "検索条件").map_err(RegistryError::from)?;
+    let limit = jlis::limit(req.limit).map_err(RegistryError::from)?;
+    let queries = req
+        .queries
+        .iter()
+        .enumerate()
+        .map(|(i, q)| jlis::basic4(i + 1, q))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(RegistryError::from)?;
+    let store = s.store.clone();
+    let hits = tokio::task::spawn_blocking(move || {
+        queries
+            .iter()
+            .map(|q| store.index().search(q, limit))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| RegistryError::Store(StoreError::Corrupt(e.to_string())))?;
+    let numbers: Vec<_> = hits.iter().flatten().map(|h| h.my_number.clone()).collect();
+    let mut residents = s
+        .store
+        .current(&numbers)
+        .await
+        .map_err(RegistryError::from)?
+        .into_iter();
+    let results: Vec<Vec<Candidate>> = hits
+        .into_iter()
+        .map(|list| {
+            list.into_iter()
+                .filter_map(|h| {
+                    // A resident removed from the store since the search is left out.
+                    residents.next().flatten().map(|resident| Candidate {
+                        items: jlis::items(&h.score),
+                        score: h.score.score,
+                        my_number: h.my_number,
+                        resident,
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let at = jlis::now_rfc3339();
+    let entries = req
+        .queries
+        .iter()
+        .zip(&results)
+        .map(|(q, found)| LogEntry {
+            at: at.clone(),
+            caller: caller.code.clone(),
+            on_behalf_of: for_whom.clone(),
+            insurer_number: req.insurer_number.clone(),
+            purpose: purpose.to_owned(),
+            kind: LookupKind::Basic4,
+            asked: jlis::describe_query(q),
+            candidates: found.len() as u32,
+        })
+        .collect();
+    s.audit.write(entries).await.map_err(RegistryError::from)?;
+    s.searches.count(
+        &results
+            .iter()
+            .map(|r| r.first().map(|_| ()))
+            .collect::<Vec<_>>(),
+    );
+    tracing::debug!(caller = %caller.code, on_behalf_of = %for_whom, purpose, batch = req.queries.len(), "基本4情報による検索");
+    Ok(Json(SearchAnswer { results }))
 }
 
 async fn verify_identities(

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use renkei_core::{MyNumber, ResidentCode};
 use renkei_wire::msg::registry::{
-    IdentityQuery, ResidentCodeQuery, ResidentIdentity, ResolveResidentCodes, VerifyIdentities,
+    IdentityQuery, LookupAnswer, LookupRequest, LookupResidents, ResidentCodeQuery,
+    ResidentIdentity, ResolveResidentCodes, SearchAnswer, SearchRequest, SearchResidents,
+    VerifyIdentities,
 };
 use renkei_wire::{CallError, Client};
 use rustls::ClientConfig;
@@ -65,6 +67,22 @@ impl RegistryClient {
             out.extend(same_length(chunk.len(), answer.codes)?);
         }
         Ok(out)
+    }
+}
+
+impl RegistryClient {
+    /// 個人番号 → current 基本4情報 (at most [`crate::jlis::MAX_LOOKUP_BATCH`] numbers).
+    pub async fn lookup(&self, request: &LookupRequest) -> Result<LookupAnswer, CallError> {
+        let answer = self.client.call::<LookupResidents>(request).await?;
+        same_length(request.numbers.len(), answer.residents.clone())?;
+        Ok(answer)
+    }
+
+    /// 基本4情報 → ranked candidates, one list per query.
+    pub async fn search(&self, request: &SearchRequest) -> Result<SearchAnswer, CallError> {
+        let answer = self.client.call::<SearchResidents>(request).await?;
+        same_length(request.queries.len(), answer.results.clone())?;
+        Ok(answer)
     }
 }
 

@@ -16,11 +16,16 @@
 //! Rooms: [`domain`] (rules, no I/O), [`store`] (SQLite and PostgreSQL), [`api`] (handlers),
 //! [`client`] (what other systems call), [`config`], [`app`] (start-up).
 
+pub mod accuracy;
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod client;
 pub mod config;
 pub mod domain;
+pub mod history;
+pub mod index;
+pub mod jlis;
 pub mod load;
 pub mod store;
 

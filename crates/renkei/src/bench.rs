@@ -43,11 +43,16 @@ enum BenchCommand {
     },
     /// 情報照会（端末 → 中間サーバ → hub → 市町村）を素の mTLS エコーと比べて測定します
     Inquire(crate::bench_inquire::InquireBenchArgs),
+    /// 個人番号入手（個人番号・基本4情報による照会）を住基ネット経由で測定します
+    Jlis(crate::bench_jlis::JlisBenchArgs),
+    /// 副本作成（資格情報の全件・差分・照合）を全システム経由で測定します
+    Fuhon(crate::bench_fuhon::FuhonBenchArgs),
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let (records, store, chunk_rows, parallel, dir) = match args.what {
         BenchCommand::Inquire(a) => return crate::bench_inquire::run(a).await,
+        BenchCommand::Fuhon(args) => return crate::bench_fuhon::run(args).await,
         BenchCommand::Register {
             records,
             store,
@@ -55,6 +60,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             parallel,
             dir,
         } => (records, store, chunk_rows, parallel, dir),
+        BenchCommand::Jlis(args) => return crate::bench_jlis::run(args).await,
     };
     let temp = tempfile::tempdir()?;
     let dir = dir.unwrap_or_else(|| temp.path().to_owned());
@@ -184,11 +190,11 @@ fn plain_sqlite_insert(file: &Path, db: &Path) -> anyhow::Result<(u64, f64)> {
 }
 
 /// Resets the kernel's peak-RSS mark (VmHWM) so that only what follows is measured.
-fn reset_peak_memory() {
+pub(crate) fn reset_peak_memory() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-fn peak_memory_kib() -> Option<u64> {
+pub(crate) fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

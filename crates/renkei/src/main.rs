@@ -8,6 +8,8 @@ mod audit;
 mod audit_reconcile;
 mod bench;
 mod bench_inquire;
+mod bench_jlis;
+mod bench_fuhon;
 mod logging;
 mod pki;
 mod sandbox;

@@ -84,6 +84,12 @@ pub enum SynthCommand {
         #[arg(long, value_name = "FILE")]
         planted: Option<PathBuf>,
     },
+    /// 広域連合が中間サーバに送る副本ファイル（資格情報・高額介護合算療養費情報・葬祭費情報）を作ります。
+    ///
+    /// 対象は `subscribers` の同じ --seed --count --prefecture --min-age の加入者（その
+    /// --error-rate で保留になる行を除く）で、同じ被保険者番号・資格取得年月日を使います。
+    /// --round は更新の回数（0 が最初の全件）で、--mode delta は前の回からの差分です。
+    Fuhon(crate::fuhon_cli::FuhonArgs),
     /// 47の後期高齢者医療広域連合と保険者番号のCSVを作ります
     /// （機関コード,名称,都道府県コード,保険者番号,市区町村コード）。
     Insurers {
@@ -190,6 +196,7 @@ pub fn run(args: SynthArgs) -> anyhow::Result<()> {
                 eprintln!("仕込んだ誤りの一覧を書き出しました: {}", path.display());
             }
         }
+        SynthCommand::Fuhon(args) => crate::fuhon_cli::run(args)?,
         SynthCommand::Insurers { out } => {
             let mut csv = csv::Writer::from_writer(output(out.as_deref())?);
             csv.write_record([
@@ -225,7 +232,7 @@ pub fn run(args: SynthArgs) -> anyhow::Result<()> {
 }
 
 /// The file at `path`, or standard output.
-fn output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
+pub(crate) fn output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
     Ok(match path {
         Some(path) => {
             Box::new(BufWriter::new(File::create(path).with_context(|| {
@@ -237,7 +244,7 @@ fn output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
 }
 
 /// `10000` → `"10,000"`.
-fn with_commas(n: u64) -> String {
+pub(crate) fn with_commas(n: u64) -> String {
     let digits = n.to_string();
     let groups: Vec<&str> = digits
         .as_bytes()

@@ -12,11 +12,15 @@
 //! - 加入者情報 files as a 広域連合 sends them to `intermediate` ([`write_subscriber_file`]),
 //!   in UTF-8 or CP932, with Western or 和暦 dates, harmless notation noise and planted errors
 //!   whose lines are reported;
+//! - 副本 files of those subscribers' 資格情報, 高額介護合算療養費情報 and 葬祭費情報, full or
+//!   delta, round by round ([`write_fuhon_file`]);
 //! - the `renkei synth` command ([`cli`]).
 
 pub mod cli;
 mod data;
 mod error;
+mod fuhon;
+mod fuhon_cli;
 mod koiki;
 mod population;
 mod residents_csv;
@@ -25,9 +29,11 @@ mod subscriber;
 
 pub use data::{municipalities, prefecture, prefectures, Municipality, Prefecture};
 pub use error::SynthError;
+pub use fuhon::{write_fuhon_file, FuhonError, FuhonFileSpec, FuhonFileSummary};
 pub use koiki::{koiki_unions, KoikiUnion};
 pub use population::{
-    is_reserved_unknown, resident, residents, unknown_my_number, PopulationSpec, Resident, MAX_AGE,
+    is_reserved_unknown, look_alike, look_alikes, resident, residents, search_items,
+    unknown_my_number, LookAlike, LookAlikeKind, PopulationSpec, Resident, SearchItems, MAX_AGE,
     REFERENCE_DAY,
 };
 pub use residents_csv::{write_residents_csv, RESIDENTS_HEADER};

@@ -29,6 +29,8 @@ pub(crate) enum Domain {
     InsuredOffset = 4,
     SubscriberRow = 5,
     UnknownNumber = 6,
+    LookAlike = 7,
+    FuhonRow = 8,
 }
 
 impl Rng {

@@ -57,6 +57,14 @@ pub enum TerminalCommand {
     },
     /// 加入者について他の機関に情報照会します（情報提供ネットワークシステム経由）
     Inquire(crate::inquire::InquireArgs),
+    /// J-LIS（住基ネット）への照会: 個人番号 ⇔ 基本4情報（個人番号入手）
+    #[command(subcommand)]
+    Jlis(crate::jlis::JlisCommand),
+    /// 副本（資格情報・高額介護合算療養費情報・葬祭費情報）を登録・照合します
+    Fuhon {
+        #[command(subcommand)]
+        command: crate::fuhon::FuhonCommand,
+    },
 }
 
 /// A failure to show the user (already in Japanese).
@@ -105,6 +113,9 @@ pub async fn run(args: TerminalArgs) -> Result<(), CliError> {
     let client = IntermediateClient::new(&tls, &url).map_err(fail)?;
     match args.command {
         TerminalCommand::Inquire(a) => crate::inquire::run(&tls, &url, &insurer_number, a).await,
+        TerminalCommand::Fuhon { command } => {
+            crate::fuhon::run(command, &tls, &url, &insurer_number, &who).await
+        }
         TerminalCommand::Register {
             file,
             out,
@@ -144,6 +155,9 @@ pub async fn run(args: TerminalArgs) -> Result<(), CliError> {
                 eprintln!("保留の行は結果ファイルの理由を確認し、修正して再送してください。");
             }
             Ok(())
+        }
+        TerminalCommand::Jlis(command) => {
+            crate::jlis::run(command, &tls, &url, &insurer_number, &who).await
         }
     }
 }

@@ -7,8 +7,10 @@
 //! insurer's staff with accounts and roles.
 
 pub mod cli;
+pub mod fuhon;
 pub mod input;
 pub mod inquire;
+pub mod jlis;
 pub mod profile;
 pub mod register;
 pub mod result_file;

@@ -33,6 +33,7 @@ pub enum QueryError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Keyed {
     written: String,
+    fingerprint: u32,
     key: String,
 }
 
@@ -41,17 +42,57 @@ impl Keyed {
         let written = trim_ja(written?);
         (!written.is_empty()).then(|| Keyed {
             written: written.to_owned(),
+            fingerprint: fingerprint(written),
             key: key(written),
         })
     }
 
-    fn compare(&self, other: &Keyed) -> MatchLevel {
-        if self.written == other.written {
-            MatchLevel::Exact
-        } else {
-            compare_keys(&self.key, &other.key)
+    fn view(&self) -> ItemView<'_> {
+        ItemView {
+            fingerprint: self.fingerprint,
+            key: &self.key,
         }
     }
+}
+
+/// A 32-bit fingerprint (FNV-1a) of a text item as written, after trimming surrounding spaces:
+/// what a compact index keeps instead of the text to tell [`MatchLevel::Exact`] from
+/// [`MatchLevel::Normalized`]. Only items with equal keys are told apart by it, so a collision
+/// can at worst call a notation difference exact.
+pub fn fingerprint(written: &str) -> u32 {
+    trim_ja(written).bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// One text item of a record as a compact index keeps it: the fingerprint of the text as
+/// written and its matching key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemView<'a> {
+    pub fingerprint: u32,
+    pub key: &'a str,
+}
+
+impl ItemView<'_> {
+    fn compare(&self, other: &ItemView<'_>) -> MatchLevel {
+        if self.key.is_empty() || other.key.is_empty() {
+            MatchLevel::None
+        } else if self.fingerprint == other.fingerprint && self.key == other.key {
+            MatchLevel::Exact
+        } else {
+            compare_keys(self.key, other.key)
+        }
+    }
+}
+
+/// A resident's record as a compact index keeps it (see [`score_view`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordView<'a> {
+    pub name: Option<ItemView<'a>>,
+    pub kana: Option<ItemView<'a>>,
+    pub birth: Date,
+    pub sex: Option<Sex>,
+    pub address: Option<ItemView<'a>>,
 }
 
 /// 基本4情報 with their matching keys: either a query (built with [`Basic4::query`], which
@@ -113,6 +154,27 @@ impl Basic4 {
     pub fn kana_key(&self) -> Option<&str> {
         self.kana.as_ref().map(|k| k.key.as_str())
     }
+
+    /// The 住所's matching key, if given (for indexing candidates).
+    pub fn address_key(&self) -> Option<&str> {
+        self.address.as_ref().map(|k| k.key.as_str())
+    }
+
+    /// The 性別, if given.
+    pub fn sex(&self) -> Option<Sex> {
+        self.sex
+    }
+
+    /// This record as an index keeps it.
+    pub fn view(&self) -> RecordView<'_> {
+        RecordView {
+            name: self.name.as_ref().map(Keyed::view),
+            kana: self.kana.as_ref().map(Keyed::view),
+            birth: self.birth,
+            sex: self.sex,
+            address: self.address.as_ref().map(Keyed::view),
+        }
+    }
 }
 
 /// How a candidate compares with a query, item by item. An item is `None` when it was not
@@ -134,16 +196,31 @@ pub struct CandidateScore {
 /// Scores `record` against `query`, or `None` if their 生年月日 differ or neither 氏名 nor
 /// カナ氏名 could be compared (a candidate is never found by 性別 and 住所 alone).
 pub fn score_candidate(query: &Basic4, record: &Basic4) -> Option<CandidateScore> {
+    score(query, &record.view(), false)
+}
+
+/// Like [`score_candidate`], for a record kept in a compact index, and stricter: a record
+/// whose 氏名 and カナ氏名 both do not match at all ([`MatchLevel::None`]) is not a candidate
+/// either. The 住所, the costliest item, is only compared for the records that remain.
+pub fn score_view(query: &Basic4, record: &RecordView<'_>) -> Option<CandidateScore> {
+    score(query, record, true)
+}
+
+fn score(query: &Basic4, record: &RecordView<'_>, need_name: bool) -> Option<CandidateScore> {
     if query.birth != record.birth {
         return None;
     }
-    let both = |q: &Option<Keyed>, r: &Option<Keyed>| match (q, r) {
-        (Some(q), Some(r)) => Some(q.compare(r)),
+    let both = |q: &Option<Keyed>, r: &Option<ItemView<'_>>| match (q, r) {
+        (Some(q), Some(r)) => Some(q.view().compare(r)),
         _ => None,
     };
     let name = both(&query.name, &record.name);
     let kana = both(&query.kana, &record.kana);
     if name.is_none() && kana.is_none() {
+        return None;
+    }
+    let no_match = |l: Option<MatchLevel>| matches!(l, None | Some(MatchLevel::None));
+    if need_name && no_match(name) && no_match(kana) {
         return None;
     }
     let sex = match (query.sex, record.sex) {

@@ -78,12 +78,26 @@ pub fn compare_keys(a: &str, b: &str) -> MatchLevel {
     if a == b {
         return MatchLevel::Normalized;
     }
+    if !may_reach_threshold(a, b) {
+        return MatchLevel::None;
+    }
     let similarity = similarity(a, b);
     if similarity >= PARTIAL_THRESHOLD {
         MatchLevel::Partial(similarity.min(999))
     } else {
         MatchLevel::None
     }
+}
+
+/// A cheap upper bound on [`similarity`], without allocating: an alignment keeps at most the
+/// characters of the shorter string that occur somewhere in the longer one, so the edit distance
+/// is at least `longer − that count`. False when the bound is below [`PARTIAL_THRESHOLD`] (the
+/// pair cannot be [`MatchLevel::Partial`]); most pairs of unrelated names stop here.
+fn may_reach_threshold(a: &str, b: &str) -> bool {
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    let (short, long, longer) = if la <= lb { (a, b, lb) } else { (b, a, la) };
+    let kept = short.chars().filter(|c| long.contains(*c)).count();
+    longer == 0 || kept * 1000 >= usize::from(PARTIAL_THRESHOLD) * longer
 }
 
 /// The similarity of two strings in per mille: `1000 × (1 − d / n)`, where d is the edit
@@ -150,6 +164,32 @@ mod tests {
         assert_eq!(d("ヤマダ", "マダ"), 1);
         assert_eq!(d("kitten", "sitting"), 3);
         assert_eq!(d("", "abc"), 3);
+    }
+
+    #[test]
+    fn the_quick_bound_never_hides_a_partial_match() {
+        let words = [
+            "ヤマダタロウ",
+            "ヤマダジロウ",
+            "ヤマタタロウ",
+            "タロウヤマダ",
+            "スズキハナコ",
+            "ヤマ",
+            "千代田区丸の内1-2-3",
+            "千代田区丸の内1-2-4",
+            "中央区銀座5-1-1",
+            "山田太郎",
+            "山田次郎",
+            "ア",
+        ];
+        for a in words {
+            for b in words {
+                if similarity(a, b) >= PARTIAL_THRESHOLD {
+                    assert!(may_reach_threshold(a, b), "{a} {b}");
+                }
+            }
+        }
+        assert!(!may_reach_threshold("ヤマダタロウ", "スズキハナコ"));
     }
 
     #[test]

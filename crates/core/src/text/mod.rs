@@ -17,8 +17,8 @@ mod names;
 
 pub use address::address_key;
 pub use basic4::{
-    score_candidate, Basic4, CandidateScore, QueryError, WEIGHT_ADDRESS, WEIGHT_KANA, WEIGHT_NAME,
-    WEIGHT_SEX,
+    fingerprint, score_candidate, score_view, Basic4, CandidateScore, ItemView, QueryError,
+    RecordView, WEIGHT_ADDRESS, WEIGHT_KANA, WEIGHT_NAME, WEIGHT_SEX,
 };
 pub use itaiji::{fold_itaiji, groups as itaiji_groups};
 pub use keys::{kana_key, name_key};

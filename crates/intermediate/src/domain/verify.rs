@@ -1,16 +1,26 @@
-//! 本人確認: the record's 氏名, カナ氏名, 生年月日 and 性別 must be the resident's as J-LIS holds
-//! them, so that no subscriber is linked to someone else's 個人番号. Notation that denotes the
-//! same value (full/half width, hiragana/katakana, spaces, 和暦) matches; anything else is a
-//! mismatch naming each item that disagreed. (住所 joins when address normalization lands.)
+//! 本人確認: the record's 氏名, カナ氏名, 生年月日, 性別 and 住所 must be the resident's as J-LIS
+//! holds them, so that no subscriber is linked to someone else's 個人番号. The items are
+//! compared with the same matching as J-LIS look-ups (`renkei_core::text`, docs/matching.md):
+//! notation that denotes the same value — full/half width, hiragana/katakana, small kana,
+//! spaces, old and variant kanji, 和暦, and address forms such as 一丁目2番3号 / 1-2-3 — matches;
+//! anything else, even a near miss, is a mismatch naming each item that disagreed and how.
 
-use renkei_core::text::{normalize_kana, normalize_name};
+use renkei_core::text::{compare_address, compare_kana, compare_name, MatchLevel};
 use renkei_wire::msg::registry::ResidentIdentity;
 
 use super::hold::{code, Hold};
 use super::record::{ChangeType, SubscriberRecord};
 
 /// The items compared, as recorded with each registered subscriber.
-pub const CHECKED_ITEMS: &str = "氏名,カナ氏名,生年月日,性別";
+pub const CHECKED_ITEMS: &str = "氏名,カナ氏名,生年月日,性別,住所";
+
+/// How a disagreeing item compared, for the hold reason.
+fn how(level: MatchLevel) -> String {
+    match level {
+        MatchLevel::Partial(similarity) => format!("類似度{}%", similarity / 10),
+        _ => "不一致".to_owned(),
+    }
+}
 
 /// Compares a record with J-LIS's 本人確認情報 (`None`: J-LIS knows no such 個人番号).
 pub fn cross_check(
@@ -24,18 +34,26 @@ pub fn cross_check(
             "住基ネットに該当する住民がいません",
         ));
     };
-    let mut differ = Vec::new();
-    if record.name.normalized() != normalize_name(&resident.name) {
-        differ.push("氏名");
-    }
-    if record.kana.normalized() != normalize_kana(&resident.kana) {
-        differ.push("カナ氏名");
-    }
+    let mut differ: Vec<String> = Vec::new();
+    let mut text_item = |item: &str, level: MatchLevel| {
+        if !level.is_match() {
+            differ.push(format!("{item}: {}", how(level)));
+        }
+    };
+    text_item("氏名", compare_name(record.name.as_str(), &resident.name));
+    text_item(
+        "カナ氏名",
+        compare_kana(record.kana.as_str(), &resident.kana),
+    );
     if record.birth != resident.birth {
-        differ.push("生年月日");
+        differ.push("生年月日: 不一致".to_owned());
     }
     if record.sex != resident.sex {
-        differ.push("性別");
+        differ.push("性別: 不一致".to_owned());
+    }
+    let address = compare_address(&record.address, &resident.address);
+    if !address.is_match() {
+        differ.push(format!("住所: {}", how(address)));
     }
     if !differ.is_empty() {
         return Err(Hold::new(
@@ -69,6 +87,16 @@ mod tests {
     use time::macros::date;
 
     fn record(name: &str, kana: &str, birth: &str, sex: &str) -> SubscriberRecord {
+        record_at(name, kana, birth, sex, "東京都千代田区丸の内一丁目2番3号")
+    }
+
+    fn record_at(
+        name: &str,
+        kana: &str,
+        birth: &str,
+        sex: &str,
+        address: &str,
+    ) -> SubscriberRecord {
         let header =
             Header::parse(&COLUMNS.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
         let fields = [
@@ -79,7 +107,7 @@ mod tests {
             kana,
             birth,
             sex,
-            "東京都",
+            address,
             "2020-04-01",
             "",
         ];
@@ -117,6 +145,71 @@ mod tests {
                 "{name} {kana}"
             );
         }
+    }
+
+    #[test]
+    fn address_forms_and_variant_kanji_match() {
+        for address in [
+            "東京都千代田区丸の内1丁目2番3号",
+            "千代田区丸の内1-2-3",
+            "東京都千代田区丸の内１－２－３",
+            "東京都 千代田区 丸の内 一丁目2番地3",
+        ] {
+            assert_eq!(
+                cross_check(
+                    &record_at("山田 太郎", "ヤマダ タロウ", "1945-04-01", "1", address),
+                    Some(&resident())
+                ),
+                Ok(()),
+                "{address}"
+            );
+        }
+        let old_kanji = ResidentIdentity {
+            name: "髙橋　一郎".into(),
+            kana: "タカハシ　イチロウ".into(),
+            ..resident()
+        };
+        assert_eq!(
+            cross_check(
+                &record("高橋　一郎", "ﾀｶﾊｼ ｲﾁﾛｳ", "1945-04-01", "1"),
+                Some(&old_kanji)
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn another_address_or_a_near_name_is_held_naming_the_item() {
+        let hold = cross_check(
+            &record_at(
+                "山田 太郎",
+                "ヤマダ タロウ",
+                "1945-04-01",
+                "1",
+                "大阪府大阪市北区梅田1-1-1",
+            ),
+            Some(&resident()),
+        )
+        .unwrap_err();
+        assert_eq!(hold.code, code::IDENTITY_MISMATCH);
+        assert!(hold.reason.contains("住所: "), "{}", hold.reason);
+        assert!(!hold.reason.contains("氏名"), "{}", hold.reason);
+        let hold = cross_check(
+            &record_at(
+                "山田 太朗",
+                "ヤマダ タロウ",
+                "1945-04-01",
+                "1",
+                "千代田区丸の内1-2-4",
+            ),
+            Some(&resident()),
+        )
+        .unwrap_err();
+        assert!(
+            hold.reason.contains("氏名: 類似度") && hold.reason.contains("住所: 類似度"),
+            "{}",
+            hold.reason
+        );
     }
 
     #[test]

@@ -49,7 +49,11 @@ CREATE TABLE reg_chunks (
     registered BIGINT NOT NULL, held BIGINT NOT NULL, results TEXT NOT NULL,
     PRIMARY KEY (tenant, job_id, seq)
 );
-", crate::inquiry::store::MIGRATION, renkei_hub::party::POSTGRES];
+",
+    crate::inquiry::store::MIGRATION,
+    crate::fuhon::store::PG_MIGRATION,
+    renkei_hub::party::POSTGRES,
+];
 
 pub struct PgStore {
     pub(crate) db: Postgres,
@@ -60,6 +64,11 @@ impl PgStore {
         Ok(PgStore {
             db: Postgres::connect(conn, schema, MIGRATIONS).await?,
         })
+    }
+
+    /// The engine, shared with the 副本 tables (crate::fuhon).
+    pub(crate) fn engine(&self) -> &Postgres {
+        &self.db
     }
 
     pub async fn upsert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {

@@ -52,7 +52,11 @@ CREATE TABLE reg_chunks (
     registered INTEGER NOT NULL, held INTEGER NOT NULL, results TEXT NOT NULL,
     PRIMARY KEY (tenant, job_id, seq)
 );
-", crate::inquiry::store::MIGRATION, renkei_hub::party::SQLITE];
+",
+    crate::inquiry::store::MIGRATION,
+    crate::fuhon::store::SQLITE_MIGRATION,
+    renkei_hub::party::SQLITE,
+];
 
 /// Registration runs on the writer; the readers serve single look-ups.
 const TUNING: Tuning = Tuning {
@@ -69,6 +73,11 @@ impl SqliteStore {
         Ok(SqliteStore {
             db: Sqlite::open_with(path, MIGRATIONS, TUNING)?,
         })
+    }
+
+    /// The engine, shared with the 副本 tables (crate::fuhon).
+    pub(crate) fn engine(&self) -> &Sqlite {
+        &self.db
     }
 
     pub async fn upsert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError> {

@@ -9,21 +9,41 @@ mod postgres;
 mod sqlite;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
-use renkei_core::{Date, MyNumber, ResidentCode};
+use renkei_core::{Date, MyNumber, ResidentCode, Sex};
 use renkei_store::{StoreError, StoreUrl};
-use renkei_wire::msg::registry::ResidentIdentity;
+use renkei_wire::msg::registry::{CurrentResident, ResidentIdentity};
 
 use crate::domain::{Protection, ResidentRecord};
+use crate::history::{ChangeError, HistoryEntry, ResidentChange};
+use crate::index::{prepare_all, Prepared, SearchIndex};
+use crate::jlis::LogEntry;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
-/// The registry's residents, on one engine.
+/// The registry's residents, on one engine, with the in-memory [`SearchIndex`] that the
+/// store keeps in step with every write it makes.
 #[derive(Clone)]
-pub enum Store {
+pub struct Store {
+    engine: Engine,
+    index: Arc<SearchIndex>,
+}
+
+#[derive(Clone)]
+enum Engine {
     Sqlite(SqliteStore),
     Postgres(PgStore),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $call:expr) => {
+        match &$self.engine {
+            Engine::Sqlite($s) => $call,
+            Engine::Postgres($s) => $call,
+        }
+    };
 }
 
 /// A record ready for either engine: the look-up key and sealed copy are computed once, off
@@ -34,23 +54,96 @@ pub(crate) struct Encoded {
     record: ResidentRecord,
 }
 
+/// A resident as read back for the search index.
+pub(crate) struct IndexRow {
+    pub(crate) number: MyNumber,
+    pub(crate) name: String,
+    pub(crate) kana: String,
+    pub(crate) birth: Date,
+    pub(crate) sex: Sex,
+    pub(crate) address: String,
+    pub(crate) removed: bool,
+}
+
+/// Where a scan of the residents stopped: a SQLite rowid or a PostgreSQL look-up key.
+#[derive(Clone)]
+pub(crate) enum ScanCursor {
+    Row(i64),
+    Key(Vec<u8>),
+}
+
+/// Rows read per batch when the index is built.
+pub(crate) const SCAN_BATCH: usize = 50_000;
+
 impl Store {
-    /// Opens the store at `url` (PostgreSQL schema `registry` unless the URL names one) and
-    /// applies its migrations.
+    /// Opens the store at `url` (PostgreSQL schema `registry` unless the URL names one),
+    /// applies its migrations and builds the search index from the residents it holds.
     pub async fn open(url: &StoreUrl, protection: Protection) -> Result<Store, StoreError> {
-        Ok(match url {
-            StoreUrl::Sqlite(path) => Store::Sqlite(SqliteStore::open(path, protection).await?),
+        let engine = match url {
+            StoreUrl::Sqlite(path) => Engine::Sqlite(SqliteStore::open(path, protection).await?),
             StoreUrl::Postgres { conn, schema } => {
-                Store::Postgres(PgStore::connect(conn, schema, protection).await?)
+                Engine::Postgres(PgStore::connect(conn, schema, protection).await?)
             }
-        })
+        };
+        let store = Store {
+            engine,
+            index: Arc::new(SearchIndex::new()),
+        };
+        store.build_index().await?;
+        Ok(store)
+    }
+
+    /// Reads every resident into the search index, a batch at a time.
+    async fn build_index(&self) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
+        let mut after = None;
+        loop {
+            let (rows, last) = dispatch!(self, s => s.scan(after.clone(), SCAN_BATCH).await)?;
+            if rows.is_empty() {
+                break;
+            }
+            let removed: Vec<MyNumber> = rows
+                .iter()
+                .filter(|r| r.removed)
+                .map(|r| r.number.clone())
+                .collect();
+            let prepared = tokio::task::spawn_blocking(move || {
+                prepare_all(&rows, |r| {
+                    Prepared::new(&r.number, &r.name, &r.kana, r.birth, r.sex, &r.address)
+                })
+            })
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            self.index.upsert(prepared);
+            self.index.set_removed(&removed, true);
+            after = last;
+        }
+        if !self.index.is_empty() {
+            tracing::info!(
+                residents = self.index.len(),
+                seconds = started.elapsed().as_secs_f64(),
+                "search index built"
+            );
+        }
+        Ok(())
+    }
+
+    /// The keyed hash of a 個人番号 in hexadecimal: what the look-up log records instead of
+    /// the number.
+    pub fn number_key_hex(&self, number: &MyNumber) -> String {
+        hex::encode(dispatch!(self, s => s.protection()).number_key(number))
     }
 
     pub fn engine(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => "sqlite",
-            Store::Postgres(_) => "postgres",
+        match self.engine {
+            Engine::Sqlite(_) => "sqlite",
+            Engine::Postgres(_) => "postgres",
         }
+    }
+
+    /// The search index over the residents (kept in step with every write of this store).
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
     }
 
     /// Inserts or updates residents (by 個人番号) in one transaction; returns how many were
@@ -63,10 +156,13 @@ impl Store {
 
     /// Like [`Store::upsert_residents`], taking the batch by value (the CSV loader's path).
     pub async fn upsert_owned(&self, records: Vec<ResidentRecord>) -> Result<u64, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.upsert(records).await,
-            Store::Postgres(s) => s.upsert(records).await,
+        let (rows, prepared) = encode(dispatch!(self, s => s.protection()), records).await?;
+        let (written, dropped) = dispatch!(self, s => s.upsert(rows).await)?;
+        for number in &dropped {
+            self.index.remove(number);
         }
+        self.index.upsert(prepared);
+        Ok(written)
     }
 
     /// 本人確認情報 for each number, in order; `None` for numbers not registered.
@@ -74,10 +170,15 @@ impl Store {
         &self,
         numbers: &[MyNumber],
     ) -> Result<Vec<Option<ResidentIdentity>>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.identities(numbers.to_vec()).await,
-            Store::Postgres(s) => s.identities(numbers.to_vec()).await,
-        }
+        dispatch!(self, s => s.identities(numbers.to_vec()).await)
+    }
+
+    /// Current 基本4情報 and 消除 (with its reason) for each number, in order.
+    pub async fn current(
+        &self,
+        numbers: &[MyNumber],
+    ) -> Result<Vec<Option<CurrentResident>>, StoreError> {
+        dispatch!(self, s => s.current(numbers.to_vec()).await)
     }
 
     /// 住民票コード for each number, in order; `None` for numbers not registered.
@@ -85,38 +186,79 @@ impl Store {
         &self,
         numbers: &[MyNumber],
     ) -> Result<Vec<Option<ResidentCode>>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.resident_codes(numbers.to_vec()).await,
-            Store::Postgres(s) => s.resident_codes(numbers.to_vec()).await,
-        }
+        dispatch!(self, s => s.resident_codes(numbers.to_vec()).await)
     }
 
-    /// Records (or with `None` clears) the 消除 date of residents; returns rows changed.
+    /// Records (or with `None` clears) the 消除 date of residents, without a reason and without
+    /// history; returns rows changed. [`Store::record_change`] is the path with history.
     pub async fn set_removed(
         &self,
         numbers: &[MyNumber],
         on: Option<Date>,
     ) -> Result<u64, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.set_removed(numbers.to_vec(), on).await,
-            Store::Postgres(s) => s.set_removed(numbers.to_vec(), on).await,
-        }
+        let changed = dispatch!(self, s => s.set_removed(numbers.to_vec(), on).await)?;
+        self.index.set_removed(numbers, on.is_some());
+        Ok(changed)
+    }
+
+    /// Applies a 転居, 氏名変更 or 消除 to the resident with `number` and appends it to their
+    /// history, in one transaction. Returns `false` when no such resident is held; a change
+    /// that would blank an item is refused before anything is written.
+    pub async fn record_change(
+        &self,
+        number: &MyNumber,
+        change: &ResidentChange,
+    ) -> Result<bool, ChangeError> {
+        change.validate().map_err(ChangeError::Invalid)?;
+        let after = dispatch!(self, s => s.record_change(number.clone(), change.clone()).await)?;
+        let Some(row) = after else {
+            return Ok(false);
+        };
+        let removed = row.removed;
+        let prepared = tokio::task::spawn_blocking(move || {
+            Prepared::new(
+                &row.number,
+                &row.name,
+                &row.kana,
+                row.birth,
+                row.sex,
+                &row.address,
+            )
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.index.upsert(vec![prepared]);
+        self.index
+            .set_removed(std::slice::from_ref(number), removed);
+        Ok(true)
+    }
+
+    /// The history of the resident with `number`, oldest first (empty for an unknown number).
+    pub async fn history(&self, number: &MyNumber) -> Result<Vec<HistoryEntry>, StoreError> {
+        dispatch!(self, s => s.history(number.clone()).await)
+    }
+
+    /// Appends entries to the look-up log, in one transaction.
+    pub async fn append_log(&self, entries: Vec<LogEntry>) -> Result<(), StoreError> {
+        dispatch!(self, s => s.append_log(entries).await)
+    }
+
+    /// The last `limit` entries of the look-up log, oldest first.
+    pub async fn recent_log(&self, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
+        dispatch!(self, s => s.recent_log(limit).await)
     }
 
     /// Reads back the 個人番号 of the resident with `code` from its sealed copy.
     pub async fn number_of(&self, code: &ResidentCode) -> Result<Option<MyNumber>, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.number_of(code.clone()).await,
-            Store::Postgres(s) => s.number_of(code).await,
+        match &self.engine {
+            Engine::Sqlite(s) => s.number_of(code.clone()).await,
+            Engine::Postgres(s) => s.number_of(code).await,
         }
     }
 
     /// Number of residents held.
     pub async fn count(&self) -> Result<u64, StoreError> {
-        match self {
-            Store::Sqlite(s) => s.count().await,
-            Store::Postgres(s) => s.count().await,
-        }
+        dispatch!(self, s => s.count().await)
     }
 }
 
@@ -125,11 +267,18 @@ impl Store {
 pub(crate) async fn encode(
     protection: &Protection,
     records: Vec<ResidentRecord>,
-) -> Result<Vec<Encoded>, StoreError> {
+) -> Result<(Vec<Encoded>, Vec<Prepared>), StoreError> {
     let p = protection.clone();
-    tokio::task::spawn_blocking(move || last_wins(encode_blocking(&p, records)))
-        .await
-        .map_err(|e| StoreError::Corrupt(e.to_string()))
+    tokio::task::spawn_blocking(move || {
+        let rows = last_wins(encode_blocking(&p, records));
+        let prepared = prepare_all(&rows, |row| {
+            let r = &row.record;
+            Prepared::new(&r.my_number, &r.name, &r.kana, r.birth, r.sex, &r.address)
+        });
+        (rows, prepared)
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn encode_blocking(p: &Protection, records: Vec<ResidentRecord>) -> Vec<Encoded> {

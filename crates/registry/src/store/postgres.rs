@@ -15,10 +15,15 @@ use renkei_wire::msg::registry::ResidentIdentity;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 
-use super::{encode, open_sealed};
-use crate::domain::{Protection, ResidentRecord};
+use renkei_wire::msg::registry::{CurrentResident, Removal};
 
-const MIGRATIONS: &[&str] = &["
+use super::{open_sealed, Encoded, IndexRow, ScanCursor};
+use crate::domain::Protection;
+use crate::history::{parse_reason, reason_code, ChangeKind, HistoryEntry, ResidentChange};
+use crate::jlis::{LogEntry, LookupKind};
+
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE residents (
         number_key        BYTEA PRIMARY KEY,  -- HMAC-SHA256(number_hash, 個人番号)
         number_sealed     BYTEA NOT NULL,     -- AES-256-GCM(seal, 個人番号), bound to number_key
@@ -31,7 +36,31 @@ const MIGRATIONS: &[&str] = &["
         municipality_code TEXT NOT NULL,
         removed_on        DATE
     );
-"];
+",
+    "
+    ALTER TABLE residents ADD COLUMN removal_reason TEXT;  -- death | emigration (消除の事由)
+    CREATE TABLE resident_history (
+        id           BIGSERIAL PRIMARY KEY,
+        number_key   BYTEA NOT NULL,    -- the resident's look-up key
+        kind         TEXT NOT NULL,     -- moved | renamed | removed
+        effective_on DATE NOT NULL,
+        before       TEXT NOT NULL,
+        after        TEXT NOT NULL
+    );
+    CREATE INDEX resident_history_key ON resident_history (number_key, id);
+    CREATE TABLE lookup_log (
+        id             BIGSERIAL PRIMARY KEY,
+        at             TEXT NOT NULL,     -- RFC 3339, UTC
+        caller         TEXT NOT NULL,     -- institution code of the certificate
+        on_behalf_of   TEXT NOT NULL,     -- the insurer the look-up was made for
+        insurer_number TEXT,
+        purpose        TEXT NOT NULL,
+        kind           TEXT NOT NULL,     -- number | basic4
+        asked          TEXT NOT NULL,     -- keyed hash of the number, or the query items
+        candidates     INTEGER NOT NULL
+    );
+",
+];
 
 const COLUMNS: &str =
     "number_key, number_sealed, resident_code, name, kana, birth, sex, address, municipality_code";
@@ -57,6 +86,13 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
+fn sex(code: i16) -> Result<Sex, StoreError> {
+    u8::try_from(code)
+        .ok()
+        .and_then(|c| Sex::from_code(c).ok())
+        .ok_or_else(|| corrupt("性別"))
+}
+
 impl PgStore {
     pub async fn connect(
         conn: &str,
@@ -77,8 +113,16 @@ impl PgStore {
             .map_err(corrupt)
     }
 
-    pub(super) async fn upsert(&self, records: Vec<ResidentRecord>) -> Result<u64, StoreError> {
-        let rows = encode(&self.protection, records).await?;
+    pub(super) fn protection(&self) -> &Protection {
+        &self.protection
+    }
+
+    /// Writes encoded residents; returns rows written and the numbers whose row was dropped
+    /// because their 住民票コード arrived with a new number.
+    pub(super) async fn upsert(
+        &self,
+        rows: Vec<Encoded>,
+    ) -> Result<(u64, Vec<MyNumber>), StoreError> {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await?;
         tx.batch_execute(&format!(
@@ -106,12 +150,21 @@ impl PgStore {
             writer.as_mut().write(&values).await?;
         }
         writer.finish().await?;
-        tx.execute(
-            "DELETE FROM residents r USING residents_in i
-             WHERE r.resident_code = i.resident_code AND r.number_key <> i.number_key",
-            &[],
-        )
-        .await?;
+        let gone = tx
+            .query(
+                "DELETE FROM residents r USING residents_in i
+                 WHERE r.resident_code = i.resident_code AND r.number_key <> i.number_key
+                 RETURNING r.number_key, r.number_sealed",
+                &[],
+            )
+            .await?;
+        let dropped = gone
+            .iter()
+            .map(|row| {
+                let (key, sealed): (Vec<u8>, Vec<u8>) = (row.try_get(0)?, row.try_get(1)?);
+                open_sealed(&self.protection, &sealed, &key)
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let written = tx
             .execute(
                 &format!(
@@ -125,7 +178,249 @@ impl PgStore {
             )
             .await?;
         tx.commit().await?;
-        Ok(written)
+        Ok((written, dropped))
+    }
+
+    pub(super) async fn current(
+        &self,
+        numbers: Vec<MyNumber>,
+    ) -> Result<Vec<Option<CurrentResident>>, StoreError> {
+        let select =
+            "SELECT number_key, name, kana, birth, sex, address, removed_on, removal_reason
+                      FROM residents WHERE number_key = ANY($1)";
+        self.fetch(numbers, select, |row| {
+            let removed: Option<Date> = row.try_get(6)?;
+            let reason: Option<String> = row.try_get(7)?;
+            Ok(CurrentResident {
+                name: row.try_get(1)?,
+                kana: row.try_get(2)?,
+                birth: row.try_get(3)?,
+                sex: sex(row.try_get(4)?)?,
+                address: row.try_get(5)?,
+                removal: removed.map(|on| Removal {
+                    on,
+                    reason: reason.as_deref().and_then(parse_reason),
+                }),
+            })
+        })
+        .await
+    }
+
+    /// A batch of residents after `after` (in look-up key order), with their numbers opened.
+    pub(super) async fn scan(
+        &self,
+        after: Option<ScanCursor>,
+        limit: usize,
+    ) -> Result<(Vec<IndexRow>, Option<ScanCursor>), StoreError> {
+        let from = match after {
+            Some(ScanCursor::Key(k)) => k,
+            _ => Vec::new(),
+        };
+        let client = self.db.client().await?;
+        let rows = client
+            .query(
+                "SELECT number_key, number_sealed, name, kana, birth, sex, address,
+                        removed_on IS NOT NULL
+                 FROM residents WHERE number_key > $1 ORDER BY number_key LIMIT $2",
+                &[&from, &(limit as i64)],
+            )
+            .await?;
+        let protection = self.protection.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut out = Vec::with_capacity(rows.len());
+            let mut last = None;
+            for row in &rows {
+                let (key, sealed): (Vec<u8>, Vec<u8>) = (row.try_get(0)?, row.try_get(1)?);
+                out.push(IndexRow {
+                    number: open_sealed(&protection, &sealed, &key)?,
+                    name: row.try_get(2)?,
+                    kana: row.try_get(3)?,
+                    birth: row.try_get(4)?,
+                    sex: sex(row.try_get(5)?)?,
+                    address: row.try_get(6)?,
+                    removed: row.try_get(7)?,
+                });
+                last = Some(ScanCursor::Key(key));
+            }
+            Ok((out, last))
+        })
+        .await
+        .map_err(corrupt)?
+    }
+
+    /// Applies a change and appends it to the history; returns the resident as it is now.
+    pub(super) async fn record_change(
+        &self,
+        number: MyNumber,
+        change: ResidentChange,
+    ) -> Result<Option<IndexRow>, StoreError> {
+        let key = self.protection.number_key(&number).to_vec();
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT name, kana, address, municipality_code FROM residents
+                 WHERE number_key = $1 FOR UPDATE",
+                &[&key],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (name, kana, address, municipality): (String, String, String, String) = (
+            row.try_get(0)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+        );
+        let before = match &change {
+            ResidentChange::Moved {
+                address: new,
+                municipality_code,
+                ..
+            } => {
+                tx.execute(
+                    "UPDATE residents SET address = $1, municipality_code = $2 WHERE number_key = $3",
+                    &[new, municipality_code, &key],
+                )
+                .await?;
+                crate::history::join(&[&address, &municipality])
+            }
+            ResidentChange::Renamed {
+                name: new_name,
+                kana: new_kana,
+                ..
+            } => {
+                tx.execute(
+                    "UPDATE residents SET name = $1, kana = $2 WHERE number_key = $3",
+                    &[new_name, new_kana, &key],
+                )
+                .await?;
+                crate::history::join(&[&name, &kana])
+            }
+            ResidentChange::Removed { on, reason } => {
+                tx.execute(
+                    "UPDATE residents SET removed_on = $1, removal_reason = $2 WHERE number_key = $3",
+                    &[on, &reason_code(*reason), &key],
+                )
+                .await?;
+                String::new()
+            }
+        };
+        tx.execute(
+            "INSERT INTO resident_history (number_key, kind, effective_on, before, after)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &key,
+                &change.kind().as_str(),
+                &change.on(),
+                &before,
+                &change.after(),
+            ],
+        )
+        .await?;
+        let now = tx
+            .query_one(
+                "SELECT name, kana, birth, sex, address, removed_on IS NOT NULL
+                 FROM residents WHERE number_key = $1",
+                &[&key],
+            )
+            .await?;
+        let now = IndexRow {
+            number,
+            name: now.try_get(0)?,
+            kana: now.try_get(1)?,
+            birth: now.try_get(2)?,
+            sex: sex(now.try_get(3)?)?,
+            address: now.try_get(4)?,
+            removed: now.try_get(5)?,
+        };
+        tx.commit().await?;
+        Ok(Some(now))
+    }
+
+    pub(super) async fn history(&self, number: MyNumber) -> Result<Vec<HistoryEntry>, StoreError> {
+        let key = self.protection.number_key(&number).to_vec();
+        let client = self.db.client().await?;
+        let rows = client
+            .query(
+                "SELECT kind, effective_on, before, after FROM resident_history
+                 WHERE number_key = $1 ORDER BY effective_on, id",
+                &[&key],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get(0)?;
+                Ok(HistoryEntry {
+                    kind: ChangeKind::parse(&kind)
+                        .ok_or_else(|| corrupt(format!("履歴の種別 {kind}")))?,
+                    on: r.try_get(1)?,
+                    before: r.try_get(2)?,
+                    after: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    pub(super) async fn append_log(&self, entries: Vec<LogEntry>) -> Result<(), StoreError> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await?;
+        let mut cols: [Vec<Option<String>>; 7] = Default::default();
+        let mut counts: Vec<i32> = Vec::with_capacity(entries.len());
+        for e in &entries {
+            cols[0].push(Some(e.at.clone()));
+            cols[1].push(Some(e.caller.clone()));
+            cols[2].push(Some(e.on_behalf_of.clone()));
+            cols[3].push(e.insurer_number.clone());
+            cols[4].push(Some(e.purpose.clone()));
+            cols[5].push(Some(e.kind.as_str().to_owned()));
+            cols[6].push(Some(e.asked.clone()));
+            counts.push(e.candidates as i32);
+        }
+        tx.execute(
+            "INSERT INTO lookup_log (at, caller, on_behalf_of, insurer_number, purpose, kind, asked,
+                                     candidates)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[], $7::text[], $8::int4[])",
+            &[
+                &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6], &counts,
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn recent_log(&self, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
+        let client = self.db.client().await?;
+        let rows = client
+            .query(
+                "SELECT at, caller, on_behalf_of, insurer_number, purpose, kind, asked, candidates
+                 FROM (SELECT * FROM lookup_log ORDER BY id DESC LIMIT $1) l ORDER BY id",
+                &[&i64::from(limit)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get(5)?;
+                let candidates: i32 = r.try_get(7)?;
+                Ok(LogEntry {
+                    at: r.try_get(0)?,
+                    caller: r.try_get(1)?,
+                    on_behalf_of: r.try_get(2)?,
+                    insurer_number: r.try_get(3)?,
+                    purpose: r.try_get(4)?,
+                    kind: if kind == "number" {
+                        LookupKind::Number
+                    } else {
+                        LookupKind::Basic4
+                    },
+                    asked: r.try_get(6)?,
+                    candidates: candidates as u32,
+                })
+            })
+            .collect()
     }
 
     /// Fetches `select` (whose first column is `number_key`) for every key, in the asked order.
@@ -192,7 +487,8 @@ impl PgStore {
         let client = self.db.client().await?;
         Ok(client
             .execute(
-                "UPDATE residents SET removed_on = $1 WHERE number_key = ANY($2)",
+                "UPDATE residents SET removed_on = $1, removal_reason = NULL
+                 WHERE number_key = ANY($2)",
                 &[&on, &params],
             )
             .await?)

@@ -12,10 +12,15 @@ use renkei_store::StoreError;
 use renkei_wire::msg::registry::ResidentIdentity;
 use rusqlite::{params, OptionalExtension};
 
-use super::{encode, open_sealed};
-use crate::domain::{Protection, ResidentRecord};
+use renkei_wire::msg::registry::{CurrentResident, Removal};
 
-const MIGRATIONS: &[&str] = &["
+use super::{open_sealed, Encoded, IndexRow, ScanCursor};
+use crate::domain::Protection;
+use crate::history::{parse_reason, reason_code, ChangeKind, HistoryEntry, ResidentChange};
+use crate::jlis::{LogEntry, LookupKind};
+
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE residents (
         id                INTEGER PRIMARY KEY,
         number_key        BLOB NOT NULL UNIQUE,  -- HMAC-SHA256(number_hash, 個人番号)
@@ -29,7 +34,31 @@ const MIGRATIONS: &[&str] = &["
         municipality_code TEXT NOT NULL,
         removed_on        INTEGER
     );
-"];
+",
+    "
+    ALTER TABLE residents ADD COLUMN removal_reason TEXT;  -- death | emigration (消除の事由)
+    CREATE TABLE resident_history (
+        id           INTEGER PRIMARY KEY,
+        number_key   BLOB NOT NULL,     -- the resident's look-up key
+        kind         TEXT NOT NULL,     -- moved | renamed | removed
+        effective_on INTEGER NOT NULL,  -- Julian day the change took effect
+        before       TEXT NOT NULL,
+        after        TEXT NOT NULL
+    );
+    CREATE INDEX resident_history_key ON resident_history (number_key, id);
+    CREATE TABLE lookup_log (
+        id             INTEGER PRIMARY KEY,
+        at             TEXT NOT NULL,     -- RFC 3339, UTC
+        caller         TEXT NOT NULL,     -- institution code of the certificate
+        on_behalf_of   TEXT NOT NULL,     -- the insurer the look-up was made for
+        insurer_number TEXT,
+        purpose        TEXT NOT NULL,
+        kind           TEXT NOT NULL,     -- number | basic4
+        asked          TEXT NOT NULL,     -- keyed hash of the number, or the query items
+        candidates     INTEGER NOT NULL
+    );
+",
+];
 
 const UPSERT: &str = "
     INSERT INTO residents (number_key, number_sealed, resident_code, name, kana, birth, sex, address,
@@ -41,7 +70,27 @@ const UPSERT: &str = "
         address = excluded.address, municipality_code = excluded.municipality_code";
 
 /// The row of another 個人番号 holding this 住民票コード (the number was changed).
-const DROP_OLD_NUMBER: &str = "DELETE FROM residents WHERE resident_code = ?1 AND number_key <> ?2";
+const DROP_OLD_NUMBER: &str = "DELETE FROM residents WHERE resident_code = ?1 AND number_key <> ?2
+                               RETURNING number_key, number_sealed";
+
+const CURRENT: &str = "SELECT name, kana, birth, sex, address, removed_on, removal_reason
+                       FROM residents WHERE number_key = ?1";
+
+fn current_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CurrentResident> {
+    let removed: Option<i32> = row.get(5)?;
+    let reason: Option<String> = row.get(6)?;
+    Ok(CurrentResident {
+        name: row.get(0)?,
+        kana: row.get(1)?,
+        birth: date(row.get(2)?)?,
+        sex: sex(row.get(3)?)?,
+        address: row.get(4)?,
+        removal: removed.map(date).transpose()?.map(|on| Removal {
+            on,
+            reason: reason.as_deref().and_then(parse_reason),
+        }),
+    })
+}
 
 const IDENTITY: &str =
     "SELECT name, kana, birth, sex, address, removed_on FROM residents WHERE number_key = ?1";
@@ -77,17 +126,33 @@ impl SqliteStore {
         Ok(SqliteStore { db, protection })
     }
 
-    pub(super) async fn upsert(&self, records: Vec<ResidentRecord>) -> Result<u64, StoreError> {
-        let rows = encode(&self.protection, records).await?;
+    pub(super) fn protection(&self) -> &Protection {
+        &self.protection
+    }
+
+    /// Writes encoded residents; returns rows written and the numbers whose row was dropped
+    /// because their 住民票コード arrived with a new number.
+    pub(super) async fn upsert(
+        &self,
+        rows: Vec<Encoded>,
+    ) -> Result<(u64, Vec<MyNumber>), StoreError> {
+        let protection = self.protection.clone();
         self.db
             .write(move |conn| {
                 let tx = conn.transaction()?;
+                let mut dropped = Vec::new();
                 {
                     let mut drop_old = tx.prepare_cached(DROP_OLD_NUMBER)?;
                     let mut upsert = tx.prepare_cached(UPSERT)?;
                     for row in &rows {
                         let r = &row.record;
-                        drop_old.execute(params![r.resident_code.expose(), &row.key[..]])?;
+                        let mut gone =
+                            drop_old.query(params![r.resident_code.expose(), &row.key[..]])?;
+                        while let Some(old) = gone.next()? {
+                            let (key, sealed): (Vec<u8>, Vec<u8>) = (old.get(0)?, old.get(1)?);
+                            dropped.push(open_sealed(&protection, &sealed, &key)?);
+                        }
+                        drop(gone);
                         upsert.execute(params![
                             &row.key[..],
                             row.sealed,
@@ -102,7 +167,238 @@ impl SqliteStore {
                     }
                 }
                 tx.commit()?;
-                Ok(rows.len() as u64)
+                Ok((rows.len() as u64, dropped))
+            })
+            .await
+    }
+
+    pub(super) async fn current(
+        &self,
+        numbers: Vec<MyNumber>,
+    ) -> Result<Vec<Option<CurrentResident>>, StoreError> {
+        let protection = self.protection.clone();
+        self.db
+            .read(move |conn| {
+                let tx = conn.unchecked_transaction()?;
+                let mut stmt = tx.prepare_cached(CURRENT)?;
+                let mut out = Vec::with_capacity(numbers.len());
+                for n in &numbers {
+                    let key = protection.number_key(n);
+                    out.push(stmt.query_row([&key[..]], current_row).optional()?);
+                }
+                drop(stmt);
+                tx.finish()?;
+                Ok(out)
+            })
+            .await
+    }
+
+    /// A batch of residents after `after` (in rowid order), with their numbers opened.
+    pub(super) async fn scan(
+        &self,
+        after: Option<ScanCursor>,
+        limit: usize,
+    ) -> Result<(Vec<IndexRow>, Option<ScanCursor>), StoreError> {
+        let from = match after {
+            Some(ScanCursor::Row(id)) => id,
+            _ => 0,
+        };
+        let protection = self.protection.clone();
+        self.db
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT id, number_key, number_sealed, name, kana, birth, sex, address,
+                            removed_on IS NOT NULL
+                     FROM residents WHERE id > ?1 ORDER BY id LIMIT ?2",
+                )?;
+                let mut rows = stmt.query(params![from, limit as i64])?;
+                let mut out = Vec::with_capacity(limit);
+                let mut last = None;
+                while let Some(row) = rows.next()? {
+                    last = Some(ScanCursor::Row(row.get(0)?));
+                    let (key, sealed): (Vec<u8>, Vec<u8>) = (row.get(1)?, row.get(2)?);
+                    out.push(IndexRow {
+                        number: open_sealed(&protection, &sealed, &key)?,
+                        name: row.get(3)?,
+                        kana: row.get(4)?,
+                        birth: date(row.get(5)?)?,
+                        sex: sex(row.get(6)?)?,
+                        address: row.get(7)?,
+                        removed: row.get(8)?,
+                    });
+                }
+                Ok((out, last))
+            })
+            .await
+    }
+
+    /// Applies a change and appends it to the history; returns the resident as it is now.
+    pub(super) async fn record_change(
+        &self,
+        number: MyNumber,
+        change: ResidentChange,
+    ) -> Result<Option<IndexRow>, StoreError> {
+        let key = self.protection.number_key(&number);
+        self.db
+            .write(move |conn| {
+                let tx = conn.transaction()?;
+                let before: Option<(String, String, String, String)> = tx
+                    .query_row(
+                        "SELECT name, kana, address, municipality_code FROM residents
+                         WHERE number_key = ?1",
+                        [&key[..]],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                    .optional()?;
+                let Some((name, kana, address, municipality)) = before else {
+                    return Ok(None);
+                };
+                let before = match &change {
+                    ResidentChange::Moved {
+                        address: new,
+                        municipality_code,
+                        ..
+                    } => {
+                        tx.execute(
+                            "UPDATE residents SET address = ?1, municipality_code = ?2
+                             WHERE number_key = ?3",
+                            params![new, municipality_code, &key[..]],
+                        )?;
+                        crate::history::join(&[&address, &municipality])
+                    }
+                    ResidentChange::Renamed {
+                        name: new_name,
+                        kana: new_kana,
+                        ..
+                    } => {
+                        tx.execute(
+                            "UPDATE residents SET name = ?1, kana = ?2 WHERE number_key = ?3",
+                            params![new_name, new_kana, &key[..]],
+                        )?;
+                        crate::history::join(&[&name, &kana])
+                    }
+                    ResidentChange::Removed { on, reason } => {
+                        tx.execute(
+                            "UPDATE residents SET removed_on = ?1, removal_reason = ?2
+                             WHERE number_key = ?3",
+                            params![day(*on), reason_code(*reason), &key[..]],
+                        )?;
+                        String::new()
+                    }
+                };
+                tx.execute(
+                    "INSERT INTO resident_history (number_key, kind, effective_on, before, after)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        &key[..],
+                        change.kind().as_str(),
+                        day(change.on()),
+                        before,
+                        change.after()
+                    ],
+                )?;
+                let now = tx.query_row(
+                    "SELECT name, kana, birth, sex, address, removed_on IS NOT NULL
+                     FROM residents WHERE number_key = ?1",
+                    [&key[..]],
+                    |r| {
+                        Ok(IndexRow {
+                            number: number.clone(),
+                            name: r.get(0)?,
+                            kana: r.get(1)?,
+                            birth: date(r.get(2)?)?,
+                            sex: sex(r.get(3)?)?,
+                            address: r.get(4)?,
+                            removed: r.get(5)?,
+                        })
+                    },
+                )?;
+                tx.commit()?;
+                Ok(Some(now))
+            })
+            .await
+    }
+
+    pub(super) async fn history(&self, number: MyNumber) -> Result<Vec<HistoryEntry>, StoreError> {
+        let key = self.protection.number_key(&number);
+        self.db
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT kind, effective_on, before, after FROM resident_history
+                     WHERE number_key = ?1 ORDER BY effective_on, id",
+                )?;
+                let rows = stmt.query_map([&key[..]], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (kind, on, before, after) = row?;
+                    out.push(HistoryEntry {
+                        kind: ChangeKind::parse(&kind)
+                            .ok_or_else(|| StoreError::Corrupt(format!("履歴の種別 {kind}")))?,
+                        on: date(on)?,
+                        before,
+                        after,
+                    });
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    pub(super) async fn append_log(&self, entries: Vec<LogEntry>) -> Result<(), StoreError> {
+        self.db
+            .write(move |conn| {
+                let tx = conn.transaction()?;
+                {
+                    let mut insert = tx.prepare_cached(
+                        "INSERT INTO lookup_log (at, caller, on_behalf_of, insurer_number, purpose,
+                                                 kind, asked, candidates)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    )?;
+                    for e in &entries {
+                        insert.execute(params![
+                            e.at,
+                            e.caller,
+                            e.on_behalf_of,
+                            e.insurer_number,
+                            e.purpose,
+                            e.kind.as_str(),
+                            e.asked,
+                            e.candidates
+                        ])?;
+                    }
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+
+    pub(super) async fn recent_log(&self, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
+        self.db
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT at, caller, on_behalf_of, insurer_number, purpose, kind, asked, candidates
+                     FROM (SELECT * FROM lookup_log ORDER BY id DESC LIMIT ?1) ORDER BY id",
+                )?;
+                let rows = stmt.query_map([limit], |r| {
+                    Ok(LogEntry {
+                        at: r.get(0)?,
+                        caller: r.get(1)?,
+                        on_behalf_of: r.get(2)?,
+                        insurer_number: r.get(3)?,
+                        purpose: r.get(4)?,
+                        kind: if r.get::<_, String>(5)? == "number" {
+                            LookupKind::Number
+                        } else {
+                            LookupKind::Basic4
+                        },
+                        asked: r.get(6)?,
+                        candidates: r.get(7)?,
+                    })
+                })?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
             })
             .await
     }
@@ -181,7 +477,8 @@ impl SqliteStore {
                 let mut changed = 0;
                 {
                     let mut stmt = tx.prepare_cached(
-                        "UPDATE residents SET removed_on = ?1 WHERE number_key = ?2",
+                        "UPDATE residents SET removed_on = ?1, removal_reason = NULL
+                         WHERE number_key = ?2",
                     )?;
                     for n in &numbers {
                         changed += stmt

@@ -19,6 +19,7 @@
 //! probability but not with certainty: load one seed per registry.
 
 mod birth;
+mod lookalike;
 mod numbers;
 
 use renkei_core::id::{MyNumber, ResidentCode, Sex};
@@ -26,6 +27,7 @@ use time::Date;
 
 pub(crate) use birth::anniversary;
 pub use birth::{MAX_AGE, REFERENCE_DAY};
+pub use lookalike::{look_alike, look_alikes, search_items, LookAlike, LookAlikeKind, SearchItems};
 pub use numbers::{is_reserved_unknown, unknown_my_number};
 
 use crate::data::{self, prefectures};

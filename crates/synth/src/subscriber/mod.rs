@@ -7,9 +7,9 @@
 //! CP932 files with CRLF (as Windows systems write them). Nothing is quoted unless needed.
 
 mod dates;
-mod noise;
+pub(crate) mod noise;
 mod planted;
-mod sink;
+pub(crate) mod sink;
 
 use std::io::Write;
 
@@ -175,6 +175,25 @@ pub fn write_subscriber_file<W: Write>(
     }
     sink.finish()?;
     Ok(summary)
+}
+
+/// 被保険者番号 and 資格取得年月日 of data row `row` of a file of `seed` written with
+/// `error_rate` — what `intermediate` holds once that file is registered (the 副本 files are
+/// built on it) — or `None` when that row carries a planted error (and is held). Draws exactly
+/// as [`write_subscriber_file`] does.
+pub(crate) fn clean_row(
+    seed: u64,
+    error_rate: f64,
+    row: u64,
+    resident: &Resident,
+) -> Option<(String, time::Date)> {
+    let mut rng = Rng::for_record(seed, Domain::SubscriberRow, row);
+    row_notation(&mut rng, DateStyle::Iso);
+    if choose_error(&mut rng, error_rate, true).is_some() {
+        return None;
+    }
+    let person = Person::from_resident(resident, &mut rng);
+    Some((insured_number(seed, row), person.acquired()))
 }
 
 /// The row's date notation: the file's, or one drawn per row for [`DateStyle::Mixed`].

@@ -26,6 +26,11 @@ pub(crate) struct Person {
 }
 
 impl Person {
+    /// 資格取得年月日.
+    pub(crate) fn acquired(&self) -> Date {
+        self.acquired
+    }
+
     pub(crate) fn from_resident(r: &Resident, rng: &mut Rng) -> Person {
         let (surname, given) = r.name.split_once('\u{3000}').unwrap_or((&r.name, ""));
         let (surname_kana, given_kana) = r.kana.split_once('\u{3000}').unwrap_or((&r.kana, ""));

@@ -1,0 +1,476 @@
+//! The 副本 tables, beside the intermediate server's other tables in the same database:
+//! upload sessions with their staged rows, versions per (tenant, kind), and records that each
+//! live from one version until another ends them (`from_version`, `to_version`), so every
+//! version stays readable. Two engines with the same behaviour, tested by one suite.
+//!
+//! The SQL is written once with `?N` parameters; PostgreSQL gets it with `$N` ([`pg`]).
+
+mod postgres;
+mod sqlite;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use renkei_store::StoreError;
+use renkei_wire::msg::fuhon::{FuhonKind, RowError, UploadMode, VersionInfo, MAX_COMMIT_ERRORS};
+
+use super::delta::{Current, Staged};
+use super::drift::Keyed;
+use crate::store::Store;
+
+pub(crate) use postgres::PG_MIGRATION;
+pub(crate) use sqlite::SQLITE_MIGRATION;
+
+/// Rows read or written per step of a commit or a drift page.
+pub const STEP_ROWS: usize = 10_000;
+
+/// An upload session as opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: String,
+    pub kind: FuhonKind,
+    pub mode: UploadMode,
+    pub digest: String,
+    pub insurer_number: String,
+    pub file_name: String,
+    pub header: Vec<String>,
+    /// 基準日 (ISO).
+    pub as_of: String,
+    pub state: SessionState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    Open,
+    /// Committed as a version, or (a check) validated.
+    Done,
+}
+
+/// What [`FuhonStore::start`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Started {
+    Open,
+    /// The current version came from this very file.
+    Already(VersionInfo),
+    /// The 基準日 is before the current version's.
+    AsOfBeforeLatest(String),
+}
+
+/// What became of a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Committed {
+    Version(VersionInfo),
+    /// A check session validated; the current version it will be compared with.
+    Checked(Option<VersionInfo>),
+    /// Nothing changed.
+    Refused {
+        errors: Vec<RowError>,
+        total: u64,
+    },
+    /// Not every chunk arrived.
+    Incomplete {
+        chunks: u32,
+        rows: u64,
+    },
+    /// The session is unknown or already done.
+    NotOpen,
+}
+
+/// One page of a drift check: the compared rows of both sides, and where the next starts.
+#[derive(Debug, Clone)]
+pub struct DriftInput {
+    pub version: Option<u64>,
+    pub master: Vec<Staged>,
+    pub fuhon: Vec<Keyed>,
+    pub next: Option<String>,
+}
+
+pub enum FuhonStore {
+    Sqlite(sqlite::SqliteFuhon, Hook),
+    Postgres(postgres::PgFuhon, Hook),
+}
+
+/// Test hook: the commit fails (and rolls back) after writing this many rows.
+#[derive(Clone, Default)]
+pub struct Hook(Arc<AtomicU64>);
+
+impl Hook {
+    fn limit(&self) -> u64 {
+        match self.0.load(Ordering::Relaxed) {
+            0 => u64::MAX,
+            n => n,
+        }
+    }
+
+    fn check(&self, written: u64) -> Result<(), StoreError> {
+        if written >= self.limit() {
+            return Err(StoreError::Io(std::io::Error::other(
+                "副本の反映中に障害が発生しました（試験用の模擬障害）",
+            )));
+        }
+        Ok(())
+    }
+}
+
+macro_rules! dispatch {
+    ($self:ident, $s:ident, $h:ident => $call:expr) => {
+        match $self {
+            FuhonStore::Sqlite($s, $h) => $call,
+            FuhonStore::Postgres($s, $h) => $call,
+        }
+    };
+}
+
+impl FuhonStore {
+    /// The 副本 tables of the intermediate server's store (same database, same migrations).
+    pub fn new(store: &Store) -> FuhonStore {
+        match store {
+            Store::Sqlite(s) => FuhonStore::Sqlite(
+                sqlite::SqliteFuhon::new(s.engine().clone()),
+                Hook::default(),
+            ),
+            Store::Postgres(s) => {
+                FuhonStore::Postgres(postgres::PgFuhon::new(s.engine().clone()), Hook::default())
+            }
+        }
+    }
+
+    /// Makes the next commits fail after writing `rows` rows, as a crash would (tests only).
+    #[doc(hidden)]
+    pub fn simulate_crash_after(&self, rows: u64) {
+        dispatch!(self, _s, h => h.0.store(rows, Ordering::Relaxed))
+    }
+
+    /// Opens `session` unless the current version came from the same file (same digest and
+    /// mode; never for a check). Sessions left open for a day are dropped first.
+    pub async fn start(&self, tenant: &str, session: &Session) -> Result<Started, StoreError> {
+        dispatch!(self, s, _h => s.start(tenant, session).await)
+    }
+
+    /// The tenant holding `insurer_number` and all its 保険者番号.
+    pub async fn tenant_numbers(
+        &self,
+        insurer_number: &str,
+    ) -> Result<Option<(String, Vec<String>)>, StoreError> {
+        dispatch!(self, s, _h => s.tenant_numbers(insurer_number).await)
+    }
+
+    pub async fn session(&self, tenant: &str, id: &str) -> Result<Option<Session>, StoreError> {
+        dispatch!(self, s, _h => s.session(tenant, id).await)
+    }
+
+    /// The 被保険者枝番 of each of `insured` that is a subscriber of `tenant`.
+    pub async fn branches(
+        &self,
+        tenant: &str,
+        insured: Vec<String>,
+    ) -> Result<HashMap<String, String>, StoreError> {
+        dispatch!(self, s, _h => s.branches(tenant, insured).await)
+    }
+
+    /// Stages chunk `seq` (its valid rows and the bad rows' errors) unless it was staged
+    /// before; returns the chunk's errors either way.
+    pub async fn stage(
+        &self,
+        tenant: &str,
+        session: &str,
+        seq: u32,
+        rows: Vec<Staged>,
+        errors: Vec<RowError>,
+    ) -> Result<Vec<RowError>, StoreError> {
+        dispatch!(self, s, _h => s.stage(tenant, session, seq, rows, errors).await)
+    }
+
+    /// Commits an open session in one transaction.
+    pub async fn commit(
+        &self,
+        tenant: &str,
+        session: &Session,
+        chunks: u32,
+        rows: u64,
+    ) -> Result<Committed, StoreError> {
+        dispatch!(self, s, h => s.commit(tenant, session, chunks, rows, h.clone()).await)
+    }
+
+    /// Drops a session's staged rows.
+    pub async fn discard(&self, tenant: &str, session: &str) -> Result<(), StoreError> {
+        dispatch!(self, s, _h => s.discard(tenant, session).await)
+    }
+
+    /// The rows of one drift page after `after` (keys are unique on both sides).
+    pub async fn drift_input(
+        &self,
+        tenant: &str,
+        session: &Session,
+        after: &str,
+    ) -> Result<DriftInput, StoreError> {
+        dispatch!(self, s, _h => s.drift_input(tenant, session, after).await)
+    }
+
+    /// Versions of the tenant's 副本 of `kind`, newest first.
+    pub async fn versions(
+        &self,
+        tenant: &str,
+        kind: FuhonKind,
+    ) -> Result<Vec<VersionInfo>, StoreError> {
+        dispatch!(self, s, _h => s.versions(tenant, kind).await)
+    }
+
+    /// The version answering as of `as_of` (ISO): the newest whose 基準日 is not after it.
+    pub async fn version_as_of(
+        &self,
+        tenant: &str,
+        kind: FuhonKind,
+        as_of: &str,
+    ) -> Result<Option<VersionInfo>, StoreError> {
+        dispatch!(self, s, _h => s.version_as_of(tenant, kind, as_of).await)
+    }
+
+    /// The records of subscriber `branch` in `version` (key order).
+    pub async fn records_in(
+        &self,
+        tenant: &str,
+        kind: FuhonKind,
+        branch: &str,
+        version: u64,
+    ) -> Result<Vec<Keyed>, StoreError> {
+        dispatch!(self, s, _h => s.records_in(tenant, kind, branch, version).await)
+    }
+}
+
+/// PostgreSQL's spelling of SQL written with `?N` parameters.
+pub(crate) fn pg(sql: &str) -> String {
+    sql.replace('?', "$")
+}
+
+pub(crate) fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Sessions idle this long are dropped when the tenant next starts one.
+pub(crate) fn stale_before() -> String {
+    (time::OffsetDateTime::now_utc() - time::Duration::days(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_owned())
+}
+
+pub(crate) fn kind_from(code: &str) -> Result<FuhonKind, StoreError> {
+    FuhonKind::ALL
+        .into_iter()
+        .find(|k| k.code() == code)
+        .ok_or_else(|| corrupt("副本の種類"))
+}
+
+pub(crate) fn mode_from(code: &str) -> Result<UploadMode, StoreError> {
+    UploadMode::parse(code).ok_or_else(|| corrupt("副本の登録方法"))
+}
+
+pub(crate) fn op_from(code: i64) -> Result<super::record::Op, StoreError> {
+    super::record::Op::from_code(code).ok_or_else(|| corrupt("異動区分"))
+}
+
+pub(crate) fn header_json(header: &[String]) -> String {
+    serde_json::to_string(header).expect("header serializes")
+}
+
+pub(crate) fn header_from(json: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn errors_json(errors: &[RowError]) -> String {
+    serde_json::to_string(errors).expect("errors serialize")
+}
+
+pub(crate) fn errors_from(json: &str) -> Result<Vec<RowError>, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Errors for keys repeated in a full file or extract: `dups` are (line, key, insured) rows
+/// of repeated keys in (key, line) order; every row after a key's first is at fault.
+pub(crate) fn duplicate_errors(kind: FuhonKind, dups: &[(u64, String, String)]) -> Vec<RowError> {
+    let mut out = Vec::new();
+    let mut first: Option<(&str, u64)> = None;
+    for (line, key, insured) in dups {
+        match first {
+            Some((k, at)) if k == key => out.push(RowError {
+                line: *line,
+                field: "被保険者番号".into(),
+                code: "DUPLICATE_KEY".into(),
+                message: format!(
+                    "被保険者番号 {insured} の{}が{at}行目と重複しています（1件につき1行にしてください）",
+                    kind.label()
+                ),
+            }),
+            _ => first = Some((key, *line)),
+        }
+    }
+    out.sort_by_key(|e| e.line);
+    out
+}
+
+/// Caps a commit's error list (the count stays complete).
+pub(crate) fn capped(mut errors: Vec<RowError>) -> Committed {
+    let total = errors.len() as u64;
+    errors.sort_by_key(|e| e.line);
+    errors.truncate(MAX_COMMIT_ERRORS);
+    Committed::Refused { errors, total }
+}
+
+/// Version statistics from what a full commit did.
+pub(crate) struct FullCounts {
+    pub staged: u64,
+    pub closed: u64,
+    pub inserted: u64,
+    pub changed: u64,
+}
+
+impl FullCounts {
+    pub(crate) fn into_info(
+        self,
+        session: &Session,
+        version: u64,
+        previous_records: u64,
+        committed_at: String,
+    ) -> VersionInfo {
+        let added = self.inserted - self.changed;
+        let deleted = self.closed - self.changed;
+        VersionInfo {
+            kind: session.kind,
+            version,
+            mode: session.mode,
+            as_of: session.as_of.clone(),
+            committed_at,
+            digest: session.digest.clone(),
+            records: previous_records + added - deleted,
+            added,
+            changed: self.changed,
+            deleted,
+            unchanged: self.staged - self.inserted,
+        }
+    }
+}
+
+/// Current records of each key, as [`super::delta::plan_delta`] wants them.
+pub(crate) type CurrentMap = HashMap<String, Option<Current>>;
+
+pub(crate) const SQL_TENANT_NUMBERS: &str = "SELECT n.tenant, n.insurer_number FROM insurer_numbers n
+    WHERE n.tenant = (SELECT tenant FROM insurer_numbers WHERE insurer_number = ?1) ORDER BY n.insurer_number";
+
+fn tenant_numbers(rows: Vec<(String, String)>) -> Option<(String, Vec<String>)> {
+    let tenant = rows.first()?.0.clone();
+    Some((tenant, rows.into_iter().map(|(_, n)| n).collect()))
+}
+
+// --- SQL shared by both engines (?1 tenant, ?2 kind or session, …) ---
+
+pub(crate) const SQL_LATEST: &str = "SELECT version, session, mode, digest, as_of, committed_at, records, added, changed, deleted, unchanged, kind
+    FROM fuhon_versions WHERE tenant = ?1 AND kind = ?2 ORDER BY version DESC LIMIT 1";
+
+pub(crate) const SQL_VERSIONS: &str = "SELECT version, session, mode, digest, as_of, committed_at, records, added, changed, deleted, unchanged, kind
+    FROM fuhon_versions WHERE tenant = ?1 AND kind = ?2 ORDER BY version DESC";
+
+pub(crate) const SQL_VERSION_AS_OF: &str = "SELECT version, session, mode, digest, as_of, committed_at, records, added, changed, deleted, unchanged, kind
+    FROM fuhon_versions WHERE tenant = ?1 AND kind = ?2 AND as_of <= ?3 ORDER BY version DESC LIMIT 1";
+
+pub(crate) const SQL_INSERT_VERSION: &str = "INSERT INTO fuhon_versions
+    (tenant, kind, version, session, mode, digest, as_of, committed_at, records, added, changed, deleted, unchanged)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
+pub(crate) const SQL_SESSION: &str =
+    "SELECT session, kind, mode, digest, insurer_number, file_name, header, as_of, state
+    FROM fuhon_sessions WHERE tenant = ?1 AND session = ?2";
+
+pub(crate) const SQL_INSERT_SESSION: &str = "INSERT INTO fuhon_sessions
+    (tenant, session, kind, mode, digest, insurer_number, file_name, header, as_of, state, created_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open', ?10)";
+
+pub(crate) const SQL_STALE_SESSIONS: &str =
+    "SELECT session FROM fuhon_sessions WHERE tenant = ?1 AND state = 'open' AND created_at < ?2";
+
+pub(crate) const SQL_DELETE_STAGING: &str =
+    "DELETE FROM fuhon_staging WHERE tenant = ?1 AND session = ?2";
+pub(crate) const SQL_DELETE_CHUNKS: &str =
+    "DELETE FROM fuhon_chunks WHERE tenant = ?1 AND session = ?2";
+pub(crate) const SQL_DELETE_SESSION: &str =
+    "DELETE FROM fuhon_sessions WHERE tenant = ?1 AND session = ?2";
+
+pub(crate) const SQL_CHUNK_ERRORS: &str =
+    "SELECT error_list FROM fuhon_chunks WHERE tenant = ?1 AND session = ?2 AND seq = ?3";
+
+pub(crate) const SQL_INSERT_CHUNK: &str =
+    "INSERT INTO fuhon_chunks (tenant, session, seq, rows, errors, error_list) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+pub(crate) const SQL_CHUNK_TOTALS: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(rows), 0) AS BIGINT), CAST(COALESCE(SUM(errors), 0) AS BIGINT)
+    FROM fuhon_chunks WHERE tenant = ?1 AND session = ?2";
+
+pub(crate) const SQL_ALL_CHUNK_ERRORS: &str =
+    "SELECT error_list FROM fuhon_chunks WHERE tenant = ?1 AND session = ?2 AND errors > 0 ORDER BY seq";
+
+pub(crate) const SQL_DUPLICATES: &str = "SELECT line, key, insured FROM fuhon_staging
+    WHERE tenant = ?1 AND session = ?2 AND key IN (
+        SELECT key FROM fuhon_staging WHERE tenant = ?1 AND session = ?2 GROUP BY key HAVING COUNT(*) > 1)
+    ORDER BY key, line";
+
+pub(crate) const SQL_FULL_CLOSE: &str = "UPDATE fuhon_records SET to_version = ?4
+    WHERE tenant = ?1 AND kind = ?2 AND to_version IS NULL AND NOT EXISTS (
+        SELECT 1 FROM fuhon_staging s WHERE s.tenant = ?1 AND s.session = ?3
+            AND s.key = fuhon_records.key AND s.fields = fuhon_records.fields)";
+
+pub(crate) const SQL_FULL_INSERT: &str = "INSERT INTO fuhon_records (tenant, kind, key, from_version, to_version, insured, branch, fields)
+    SELECT CAST(?1 AS TEXT), CAST(?2 AS TEXT), s.key, CAST(?4 AS BIGINT), NULL, s.insured, s.branch, s.fields
+    FROM fuhon_staging s WHERE s.tenant = ?1 AND s.session = ?3 AND NOT EXISTS (
+        SELECT 1 FROM fuhon_records r WHERE r.tenant = ?1 AND r.kind = ?2 AND r.key = s.key AND r.to_version IS NULL)";
+
+pub(crate) const SQL_FULL_CHANGED: &str = "SELECT COUNT(*) FROM fuhon_records c
+    WHERE c.tenant = ?1 AND c.kind = ?2 AND c.to_version = ?4 AND EXISTS (
+        SELECT 1 FROM fuhon_staging s WHERE s.tenant = ?1 AND s.session = ?3 AND s.key = c.key)";
+
+pub(crate) const SQL_STAGED_PAGE: &str =
+    "SELECT line, op, key, insured, branch, fields FROM fuhon_staging
+    WHERE tenant = ?1 AND session = ?2 AND line > ?3 ORDER BY line LIMIT ?4";
+
+pub(crate) const SQL_MASTER_PAGE: &str =
+    "SELECT line, op, key, insured, branch, fields FROM fuhon_staging
+    WHERE tenant = ?1 AND session = ?2 AND key > ?3 ORDER BY key LIMIT ?4";
+
+pub(crate) const SQL_CURRENT_PAGE: &str =
+    "SELECT key, from_version, insured, branch, fields FROM fuhon_records
+    WHERE tenant = ?1 AND kind = ?2 AND to_version IS NULL AND key > ?3 ORDER BY key LIMIT ?4";
+
+pub(crate) const SQL_RECORDS_IN: &str = "SELECT key, from_version, insured, branch, fields FROM fuhon_records
+    WHERE tenant = ?1 AND kind = ?2 AND branch = ?3 AND from_version <= ?4 AND (to_version IS NULL OR to_version > ?4)
+    ORDER BY key";
+
+pub(crate) const SQL_MARK_DONE: &str =
+    "UPDATE fuhon_sessions SET state = 'done', version = ?3 WHERE tenant = ?1 AND session = ?2";
+
+/// The merge bound of a drift page: with a full page on a side, only keys up to its last are
+/// complete on both sides.
+pub(crate) fn drift_bound(master: &mut Vec<Staged>, fuhon: &mut Vec<Keyed>) -> Option<String> {
+    let full = |n: usize| n >= STEP_ROWS;
+    let mut bound: Option<String> = None;
+    if full(master.len()) {
+        bound = master.last().map(|s| s.key.clone());
+    }
+    if full(fuhon.len()) {
+        let last = fuhon.last().map(|f| f.0.clone());
+        bound = match (bound, last) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    if let Some(b) = &bound {
+        master.retain(|s| s.key <= *b);
+        fuhon.retain(|f| f.0 <= *b);
+    }
+    bound
+}

@@ -1,0 +1,660 @@
+//! PostgreSQL engine of the 副本 tables: chunks are staged with binary COPY; a commit is one
+//! transaction under a per-(tenant, kind) advisory lock, set-based for a full file and chunked
+//! (batched by key arrays) for a delta. Tables lead with `tenant` so they distribute by insurer.
+
+use std::collections::HashMap;
+
+use deadpool_postgres::GenericClient;
+use renkei_store::postgres::Postgres;
+use renkei_store::StoreError;
+use renkei_wire::msg::fuhon::{FuhonKind, RowError, UploadMode, VersionInfo};
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::Row;
+
+use super::*;
+use crate::fuhon::delta::{plan_delta, Current, Staged, Write};
+use crate::fuhon::drift::Keyed;
+
+pub(crate) const PG_MIGRATION: &str = "
+CREATE TABLE fuhon_sessions (
+    tenant TEXT NOT NULL, session TEXT NOT NULL, kind TEXT NOT NULL, mode TEXT NOT NULL, digest TEXT NOT NULL,
+    insurer_number TEXT NOT NULL, file_name TEXT NOT NULL, header TEXT NOT NULL, as_of TEXT NOT NULL,
+    state TEXT NOT NULL, created_at TEXT NOT NULL, version BIGINT,
+    PRIMARY KEY (tenant, session)
+);
+CREATE TABLE fuhon_chunks (
+    tenant TEXT NOT NULL, session TEXT NOT NULL, seq BIGINT NOT NULL, rows BIGINT NOT NULL,
+    errors BIGINT NOT NULL, error_list TEXT NOT NULL,
+    PRIMARY KEY (tenant, session, seq)
+);
+CREATE TABLE fuhon_staging (
+    tenant TEXT NOT NULL, session TEXT NOT NULL, line BIGINT NOT NULL, op BIGINT NOT NULL, key TEXT NOT NULL,
+    insured TEXT NOT NULL, branch TEXT NOT NULL, fields TEXT NOT NULL,
+    PRIMARY KEY (tenant, session, line)
+);
+CREATE INDEX fuhon_staging_key ON fuhon_staging (tenant, session, key);
+CREATE TABLE fuhon_versions (
+    tenant TEXT NOT NULL, kind TEXT NOT NULL, version BIGINT NOT NULL, session TEXT NOT NULL, mode TEXT NOT NULL,
+    digest TEXT NOT NULL, as_of TEXT NOT NULL, committed_at TEXT NOT NULL, records BIGINT NOT NULL,
+    added BIGINT NOT NULL, changed BIGINT NOT NULL, deleted BIGINT NOT NULL, unchanged BIGINT NOT NULL,
+    PRIMARY KEY (tenant, kind, version)
+);
+CREATE TABLE fuhon_records (
+    tenant TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, from_version BIGINT NOT NULL, to_version BIGINT,
+    insured TEXT NOT NULL, branch TEXT NOT NULL, fields TEXT NOT NULL,
+    PRIMARY KEY (tenant, kind, key, from_version)
+);
+CREATE UNIQUE INDEX fuhon_records_current ON fuhon_records (tenant, kind, key) WHERE to_version IS NULL;
+CREATE INDEX fuhon_records_closed ON fuhon_records (tenant, kind, to_version) WHERE to_version IS NOT NULL;
+CREATE INDEX fuhon_records_branch ON fuhon_records (tenant, kind, branch);
+";
+
+pub struct PgFuhon {
+    db: Postgres,
+}
+
+fn i(n: u64) -> i64 {
+    n as i64
+}
+
+impl PgFuhon {
+    pub fn new(db: Postgres) -> PgFuhon {
+        PgFuhon { db }
+    }
+
+    pub async fn start(&self, tenant: &str, session: &Session) -> Result<Started, StoreError> {
+        let mut client = self.db.client().await?;
+        let stale: Vec<String> = client
+            .query(&pg(SQL_STALE_SESSIONS), &[&tenant, &stale_before()])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        for id in stale {
+            drop_session(&mut client, tenant, &id).await?;
+        }
+        let tx = client.transaction().await?;
+        lock(&tx, tenant, session.kind).await?;
+        if let Some(latest) = latest(&tx, tenant, session.kind).await? {
+            if session.mode != UploadMode::Check {
+                if latest.digest == session.digest && latest.mode == session.mode {
+                    return Ok(Started::Already(latest));
+                }
+                if session.as_of < latest.as_of {
+                    return Ok(Started::AsOfBeforeLatest(latest.as_of));
+                }
+            }
+        }
+        tx.execute(
+            &pg(SQL_INSERT_SESSION),
+            &[
+                &tenant,
+                &session.id,
+                &session.kind.code(),
+                &session.mode.code(),
+                &session.digest,
+                &session.insurer_number,
+                &session.file_name,
+                &header_json(&session.header),
+                &session.as_of,
+                &now(),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Started::Open)
+    }
+
+    pub async fn tenant_numbers(
+        &self,
+        insurer_number: &str,
+    ) -> Result<Option<(String, Vec<String>)>, StoreError> {
+        let client = self.db.client().await?;
+        let rows = client
+            .query(&pg(SQL_TENANT_NUMBERS), &[&insurer_number])
+            .await?;
+        Ok(tenant_numbers(
+            rows.iter().map(|r| (r.get(0), r.get(1))).collect(),
+        ))
+    }
+
+    pub async fn session(&self, tenant: &str, id: &str) -> Result<Option<Session>, StoreError> {
+        let client = self.db.client().await?;
+        client
+            .query_opt(&pg(SQL_SESSION), &[&tenant, &id])
+            .await?
+            .as_ref()
+            .map(session)
+            .transpose()
+    }
+
+    pub async fn branches(
+        &self,
+        tenant: &str,
+        insured: Vec<String>,
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let client = self.db.client().await?;
+        let rows = client
+            .query(
+                "SELECT insured_number, branch FROM subscribers WHERE tenant = $1 AND insured_number = ANY($2)",
+                &[&tenant, &insured],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    pub async fn stage(
+        &self,
+        tenant: &str,
+        session: &str,
+        seq: u32,
+        rows: Vec<Staged>,
+        errors: Vec<RowError>,
+    ) -> Result<Vec<RowError>, StoreError> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            &[&format!("fuhon-chunk:{tenant}:{session}:{seq}")],
+        )
+        .await?;
+        if let Some(row) = tx
+            .query_opt(&pg(SQL_CHUNK_ERRORS), &[&tenant, &session, &i(seq.into())])
+            .await?
+        {
+            return errors_from(row.get(0));
+        }
+        if !rows.is_empty() {
+            use Type as T;
+            let sink = tx
+                .copy_in("COPY fuhon_staging (tenant, session, line, op, key, insured, branch, fields) FROM STDIN BINARY")
+                .await?;
+            let types = [
+                T::TEXT,
+                T::TEXT,
+                T::INT8,
+                T::INT8,
+                T::TEXT,
+                T::TEXT,
+                T::TEXT,
+                T::TEXT,
+            ];
+            let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
+            for r in &rows {
+                let row: [&(dyn ToSql + Sync); 8] = [
+                    &tenant,
+                    &session,
+                    &i(r.line),
+                    &r.op.code(),
+                    &r.key,
+                    &r.insured,
+                    &r.branch,
+                    &r.fields,
+                ];
+                writer.as_mut().write(&row).await?;
+            }
+            writer.finish().await?;
+        }
+        let bad: std::collections::HashSet<u64> = errors.iter().map(|e| e.line).collect();
+        tx.execute(
+            &pg(SQL_INSERT_CHUNK),
+            &[
+                &tenant,
+                &session,
+                &i(seq.into()),
+                &i((rows.len() + bad.len()) as u64),
+                &i(bad.len() as u64),
+                &errors_json(&errors),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(errors)
+    }
+
+    pub async fn commit(
+        &self,
+        tenant: &str,
+        session: &Session,
+        chunks: u32,
+        rows: u64,
+        hook: Hook,
+    ) -> Result<Committed, StoreError> {
+        let mut client = self.db.client().await?;
+        let tx = client.transaction().await?;
+        lock(&tx, tenant, session.kind).await?;
+        let outcome = commit_in(&tx, tenant, session, chunks, rows, &hook).await?;
+        if matches!(outcome, Committed::Version(_) | Committed::Checked(_)) {
+            tx.commit().await?;
+        } else {
+            drop(tx);
+        }
+        if let Committed::Version(_) = outcome {
+            client
+                .execute(&pg(SQL_DELETE_STAGING), &[&tenant, &session.id])
+                .await?;
+        }
+        Ok(outcome)
+    }
+
+    pub async fn discard(&self, tenant: &str, session: &str) -> Result<(), StoreError> {
+        let mut client = self.db.client().await?;
+        drop_session(&mut client, tenant, session).await
+    }
+
+    pub async fn drift_input(
+        &self,
+        tenant: &str,
+        session: &Session,
+        after: &str,
+    ) -> Result<DriftInput, StoreError> {
+        let client = self.db.client().await?;
+        let version = latest(&client, tenant, session.kind)
+            .await?
+            .map(|v| v.version);
+        let limit = STEP_ROWS as i64;
+        let mut master = client
+            .query(
+                &pg(SQL_MASTER_PAGE),
+                &[&tenant, &session.id, &after, &limit],
+            )
+            .await?
+            .iter()
+            .map(staged)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut fuhon: Vec<Keyed> = client
+            .query(
+                &pg(SQL_CURRENT_PAGE),
+                &[&tenant, &session.kind.code(), &after, &limit],
+            )
+            .await?
+            .iter()
+            .map(keyed)
+            .collect();
+        let next = drift_bound(&mut master, &mut fuhon);
+        Ok(DriftInput {
+            version,
+            master,
+            fuhon,
+            next,
+        })
+    }
+
+    pub async fn versions(
+        &self,
+        tenant: &str,
+        kind: FuhonKind,
+    ) -> Result<Vec<VersionInfo>, StoreError> {
+        let client = self.db.client().await?;
+        client
+            .query(&pg(SQL_VERSIONS), &[&tenant, &kind.code()])
+            .await?
+            .iter()
+            .map(version_info)
+            .collect()
+    }
+
+    pub async fn version_as_of(
+        &self,
+        tenant: &str,
+        kind: FuhonKind,
+        as_of: &str,
+    ) -> Result<Option<VersionInfo>, StoreError> {
+        let client = self.db.client().await?;
+        client
+            .query_opt(&pg(SQL_VERSION_AS_OF), &[&tenant, &kind.code(), &as_of])
+            .await?
+            .as_ref()
+            .map(version_info)
+            .transpose()
+    }
+
+    pub async fn records_in(
+        &self,
+        tenant: &str,
+        kind: FuhonKind,
+        branch: &str,
+        version: u64,
+    ) -> Result<Vec<Keyed>, StoreError> {
+        let client = self.db.client().await?;
+        Ok(client
+            .query(
+                &pg(SQL_RECORDS_IN),
+                &[&tenant, &kind.code(), &branch, &i(version)],
+            )
+            .await?
+            .iter()
+            .map(keyed)
+            .collect())
+    }
+}
+
+/// One commit (or start) at a time per (tenant, kind).
+async fn lock(
+    client: &impl GenericClient,
+    tenant: &str,
+    kind: FuhonKind,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            &[&format!("fuhon:{tenant}:{}", kind.code())],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn commit_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    tenant: &str,
+    session: &Session,
+    chunks: u32,
+    rows: u64,
+    hook: &Hook,
+) -> Result<Committed, StoreError> {
+    let state: Option<String> = tx
+        .query_opt(
+            "SELECT state FROM fuhon_sessions WHERE tenant = $1 AND session = $2 FOR UPDATE",
+            &[&tenant, &session.id],
+        )
+        .await?
+        .map(|r| r.get(0));
+    if state.as_deref() != Some("open") {
+        return Ok(Committed::NotOpen);
+    }
+    let t = tx
+        .query_one(&pg(SQL_CHUNK_TOTALS), &[&tenant, &session.id])
+        .await?;
+    let (got_chunks, got_rows, bad) = (
+        t.get::<_, i64>(0) as u32,
+        t.get::<_, i64>(1) as u64,
+        t.get::<_, i64>(2),
+    );
+    if got_chunks != chunks || got_rows != rows {
+        return Ok(Committed::Incomplete {
+            chunks: got_chunks,
+            rows: got_rows,
+        });
+    }
+    // Every bad row is named: those the chunks found, and those found below.
+    let mut errors = Vec::new();
+    if bad > 0 {
+        for r in tx
+            .query(&pg(SQL_ALL_CHUNK_ERRORS), &[&tenant, &session.id])
+            .await?
+        {
+            errors.extend(errors_from(r.get(0))?);
+        }
+    }
+    let previous = latest(tx, tenant, session.kind).await?;
+    let version = previous.as_ref().map_or(1, |v| v.version + 1);
+    let kind = session.kind.code();
+    let v = i(version);
+    let info = match session.mode {
+        UploadMode::Full | UploadMode::Check => {
+            let dups: Vec<(u64, String, String)> = tx
+                .query(&pg(SQL_DUPLICATES), &[&tenant, &session.id])
+                .await?
+                .iter()
+                .map(|r| (r.get::<_, i64>(0) as u64, r.get(1), r.get(2)))
+                .collect();
+            errors.extend(duplicate_errors(session.kind, &dups));
+            if !errors.is_empty() {
+                return Ok(capped(errors));
+            }
+            if session.mode == UploadMode::Check {
+                tx.execute(
+                    &pg(SQL_MARK_DONE),
+                    &[&tenant, &session.id, &Option::<i64>::None],
+                )
+                .await?;
+                return Ok(Committed::Checked(previous));
+            }
+            let args: [&(dyn ToSql + Sync); 4] = [&tenant, &kind, &session.id, &v];
+            let closed = tx.execute(&pg(SQL_FULL_CLOSE), &args).await?;
+            hook.check(closed)?;
+            let inserted = tx.execute(&pg(SQL_FULL_INSERT), &args).await?;
+            hook.check(closed + inserted)?;
+            let changed = tx
+                .query_one(&pg(SQL_FULL_CHANGED), &args)
+                .await?
+                .get::<_, i64>(0) as u64;
+            FullCounts {
+                staged: rows,
+                closed,
+                inserted,
+                changed,
+            }
+            .into_info(
+                session,
+                version,
+                previous.as_ref().map_or(0, |v| v.records),
+                now(),
+            )
+        }
+        UploadMode::Delta => {
+            let mut after = 0i64;
+            let (mut added, mut changed, mut deleted, mut unchanged, mut written) =
+                (0, 0, 0, 0, 0u64);
+            loop {
+                let page = tx
+                    .query(
+                        &pg(SQL_STAGED_PAGE),
+                        &[&tenant, &session.id, &after, &(STEP_ROWS as i64)],
+                    )
+                    .await?
+                    .iter()
+                    .map(staged)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let Some(last) = page.last() else { break };
+                after = last.line as i64;
+                let current = current_of(tx, tenant, kind, &page).await?;
+                let plan = plan_delta(session.kind, version, &page, &current);
+                errors.extend(plan.errors);
+                added += plan.added;
+                changed += plan.changed;
+                deleted += plan.deleted;
+                unchanged += plan.unchanged;
+                // Applied even after a refused row (the transaction is then rolled back), so
+                // that later rows are judged against what the rows before them did.
+                written += apply_writes(tx, tenant, kind, v, &plan.writes).await?;
+                hook.check(written)?;
+            }
+            if !errors.is_empty() {
+                return Ok(capped(errors));
+            }
+            VersionInfo {
+                kind: session.kind,
+                version,
+                mode: session.mode,
+                as_of: session.as_of.clone(),
+                committed_at: now(),
+                digest: session.digest.clone(),
+                records: previous.as_ref().map_or(0, |v| v.records) + added - deleted,
+                added,
+                changed,
+                deleted,
+                unchanged,
+            }
+        }
+    };
+    tx.execute(
+        &pg(SQL_INSERT_VERSION),
+        &[
+            &tenant,
+            &kind,
+            &v,
+            &session.id,
+            &info.mode.code(),
+            &info.digest,
+            &info.as_of,
+            &info.committed_at,
+            &i(info.records),
+            &i(info.added),
+            &i(info.changed),
+            &i(info.deleted),
+            &i(info.unchanged),
+        ],
+    )
+    .await?;
+    tx.execute(&pg(SQL_MARK_DONE), &[&tenant, &session.id, &Some(v)])
+        .await?;
+    Ok(Committed::Version(info))
+}
+
+async fn current_of(
+    tx: &deadpool_postgres::Transaction<'_>,
+    tenant: &str,
+    kind: &str,
+    rows: &[Staged],
+) -> Result<CurrentMap, StoreError> {
+    let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+    let mut out: CurrentMap = keys.iter().map(|k| (k.to_string(), None)).collect();
+    for r in tx
+        .query(
+            "SELECT key, from_version, insured, branch, fields FROM fuhon_records
+             WHERE tenant = $1 AND kind = $2 AND key = ANY($3) AND to_version IS NULL",
+            &[&tenant, &kind, &keys],
+        )
+        .await?
+    {
+        let (key, current) = keyed(&r);
+        out.insert(key, Some(current));
+    }
+    Ok(out)
+}
+
+async fn apply_writes(
+    tx: &deadpool_postgres::Transaction<'_>,
+    tenant: &str,
+    kind: &str,
+    version: i64,
+    writes: &[Write],
+) -> Result<u64, StoreError> {
+    let (mut close, mut remove) = (Vec::new(), Vec::new());
+    let (mut keys, mut insured, mut branches, mut fields) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for w in writes {
+        match w {
+            Write::Close { key } => close.push(key.as_str()),
+            Write::Remove { key } => remove.push(key.as_str()),
+            Write::Insert { key, record } => {
+                keys.push(key.as_str());
+                insured.push(record.insured.as_str());
+                branches.push(record.branch.as_str());
+                fields.push(record.fields.as_str());
+            }
+        }
+    }
+    if !close.is_empty() {
+        tx.execute(
+            "UPDATE fuhon_records SET to_version = $4 WHERE tenant = $1 AND kind = $2 AND key = ANY($3) AND to_version IS NULL",
+            &[&tenant, &kind, &close, &version],
+        )
+        .await?;
+    }
+    if !remove.is_empty() {
+        tx.execute(
+            "DELETE FROM fuhon_records WHERE tenant = $1 AND kind = $2 AND key = ANY($3) AND from_version = $4",
+            &[&tenant, &kind, &remove, &version],
+        )
+        .await?;
+    }
+    if !keys.is_empty() {
+        tx.execute(
+            "INSERT INTO fuhon_records (tenant, kind, key, from_version, to_version, insured, branch, fields)
+             SELECT $1, $2, k, $3, NULL, i, b, f FROM UNNEST($4::text[], $5::text[], $6::text[], $7::text[]) AS u(k, i, b, f)",
+            &[&tenant, &kind, &version, &keys, &insured, &branches, &fields],
+        )
+        .await?;
+    }
+    Ok(writes.len() as u64)
+}
+
+async fn drop_session(
+    client: &mut deadpool_postgres::Object,
+    tenant: &str,
+    session: &str,
+) -> Result<(), StoreError> {
+    let tx = client.transaction().await?;
+    tx.execute(&pg(SQL_DELETE_STAGING), &[&tenant, &session])
+        .await?;
+    tx.execute(&pg(SQL_DELETE_CHUNKS), &[&tenant, &session])
+        .await?;
+    tx.execute(&pg(SQL_DELETE_SESSION), &[&tenant, &session])
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn latest(
+    client: &impl GenericClient,
+    tenant: &str,
+    kind: FuhonKind,
+) -> Result<Option<VersionInfo>, StoreError> {
+    client
+        .query_opt(&pg(SQL_LATEST), &[&tenant, &kind.code()])
+        .await?
+        .as_ref()
+        .map(version_info)
+        .transpose()
+}
+
+fn version_info(r: &Row) -> Result<VersionInfo, StoreError> {
+    let n = |i: usize| r.get::<_, i64>(i) as u64;
+    Ok(VersionInfo {
+        kind: kind_from(r.get(11))?,
+        version: n(0),
+        mode: mode_from(r.get(2))?,
+        digest: r.get(3),
+        as_of: r.get(4),
+        committed_at: r.get(5),
+        records: n(6),
+        added: n(7),
+        changed: n(8),
+        deleted: n(9),
+        unchanged: n(10),
+    })
+}
+
+fn session(r: &Row) -> Result<Session, StoreError> {
+    Ok(Session {
+        id: r.get(0),
+        kind: kind_from(r.get(1))?,
+        mode: mode_from(r.get(2))?,
+        digest: r.get(3),
+        insurer_number: r.get(4),
+        file_name: r.get(5),
+        header: header_from(r.get(6))?,
+        as_of: r.get(7),
+        state: if r.get::<_, &str>(8) == "open" {
+            SessionState::Open
+        } else {
+            SessionState::Done
+        },
+    })
+}
+
+fn staged(r: &Row) -> Result<Staged, StoreError> {
+    Ok(Staged {
+        line: r.get::<_, i64>(0) as u64,
+        op: op_from(r.get(1))?,
+        key: r.get(2),
+        insured: r.get(3),
+        branch: r.get(4),
+        fields: r.get(5),
+    })
+}
+
+fn keyed(r: &Row) -> (String, Current) {
+    (
+        r.get(0),
+        Current {
+            from_version: r.get::<_, i64>(1) as u64,
+            insured: r.get(2),
+            branch: r.get(3),
+            fields: r.get(4),
+        },
+    )
+}

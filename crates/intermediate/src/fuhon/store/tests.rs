@@ -1,0 +1,708 @@
+//! The 副本 suite, run against every engine through the service (parse, stage, commit, read,
+//! drift), with subscribers registered by the registration store as in production.
+
+use renkei_core::InsurerNumber;
+use renkei_store::testing::engines;
+use renkei_wire::msg::fuhon::{
+    CommitFuhonRequest, CommitFuhonResponse, DriftKind, FuhonChunkRequest, FuhonDriftRequest,
+    FuhonKind, FuhonVersionsRequest, StartFuhonRequest, UploadMode, CHANGE_COLUMN,
+};
+use renkei_wire::msg::intermediate::RawRow;
+use renkei_wire::{Identity, Role};
+use time::macros::date;
+
+use crate::domain::plan::{Item, Ready};
+use crate::domain::record::{parse_row as parse_subscriber, Header, COLUMNS};
+use crate::fuhon::service::{FuhonError, FuhonService};
+use crate::store::{Applied, ChunkContext, NewJob, Store, Tenant};
+
+const TOKYO: &str = "39131156";
+const HOKKAIDO: &str = "39011002";
+
+fn koiki(code: &str) -> Identity {
+    Identity::new(code, Role::Insurer, code)
+}
+
+/// Registers subscribers `insured` for `tenant` (one chunk).
+async fn register(
+    store: &Store,
+    tenant: &str,
+    insurer: &str,
+    job: &str,
+    insured: &[String],
+    salt: u8,
+) {
+    let header = Header::parse(&COLUMNS.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    let items = insured
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let fields = [
+                "1",
+                "621498320257",
+                n,
+                "山田　太郎",
+                "ヤマダ　タロウ",
+                "1945-04-01",
+                "1",
+                "東京都",
+                "2020-04-01",
+                "",
+            ];
+            let record = parse_subscriber(
+                &header,
+                &RawRow {
+                    line: i as u64 + 2,
+                    fields: fields.iter().map(|s| s.to_string()).collect(),
+                },
+            )
+            .unwrap();
+            let mut key = [salt; 32];
+            key[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            Item::Ready(Box::new(Ready {
+                record,
+                person_key: key,
+                number_sealed: vec![1],
+                fugo: format!("F{i}"),
+            }))
+        })
+        .collect();
+    store
+        .start_job(
+            tenant,
+            &NewJob {
+                job_id: job.into(),
+                insurer_number: insurer.into(),
+                file_name: "s.csv".into(),
+                header: vec![],
+                chunk_rows: 1000,
+            },
+        )
+        .await
+        .unwrap();
+    let ctx = ChunkContext {
+        job_id: job.into(),
+        insurer_number: insurer.into(),
+        verified: "一致".into(),
+    };
+    assert!(matches!(
+        store.apply_chunk(tenant, 0, &ctx, items).await.unwrap(),
+        Applied::Done(_)
+    ));
+}
+
+fn insured(i: u32) -> String {
+    format!("{:08}", 10_000_000 + i)
+}
+
+/// A 資格情報 row for subscriber `i`.
+fn shikaku(i: u32, rate: &str, category: &str, lost: &str) -> Vec<String> {
+    [TOKYO, &insured(i), "", "2020-04-01", lost, rate, category]
+        .map(String::from)
+        .to_vec()
+}
+
+struct Upload {
+    chunk_errors: Vec<renkei_wire::msg::fuhon::RowError>,
+    outcome: Result<CommitFuhonResponse, FuhonError>,
+    session: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn upload(
+    svc: &FuhonService,
+    who: &str,
+    insurer: &str,
+    kind: FuhonKind,
+    mode: UploadMode,
+    rows: &[Vec<String>],
+    as_of: &str,
+    digest: &str,
+) -> Result<Upload, FuhonError> {
+    let caller = koiki(who);
+    let mut header: Vec<String> = kind.columns().iter().map(|c| c.to_string()).collect();
+    if mode == UploadMode::Delta {
+        header.insert(0, CHANGE_COLUMN.into());
+    }
+    let start = svc
+        .start(
+            &caller,
+            StartFuhonRequest {
+                insurer_number: InsurerNumber::parse(insurer).unwrap(),
+                kind,
+                mode,
+                digest: format!(
+                    "{:0>64}",
+                    digest
+                        .bytes()
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<String>()
+                ),
+                file_name: "f.csv".into(),
+                header,
+                as_of: Some(as_of.into()),
+            },
+        )
+        .await?;
+    if let Some(version) = start.already {
+        return Ok(Upload {
+            chunk_errors: vec![],
+            outcome: Ok(CommitFuhonResponse::Committed { version }),
+            session: String::new(),
+        });
+    }
+    let mut chunk_errors = Vec::new();
+    let chunks: Vec<&[Vec<String>]> = rows.chunks(3).collect();
+    for (seq, chunk) in chunks.iter().enumerate() {
+        let raw = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, f)| RawRow {
+                line: (seq * 3 + i) as u64 + 2,
+                fields: f.clone(),
+            })
+            .collect();
+        let req = FuhonChunkRequest {
+            insurer_number: InsurerNumber::parse(insurer).unwrap(),
+            session: start.session.clone(),
+            seq: seq as u32,
+            rows: raw,
+        };
+        chunk_errors.extend(svc.chunk(&caller, req.clone()).await?.errors);
+        // A chunk sent twice is staged once.
+        svc.chunk(&caller, req).await?;
+    }
+    let outcome = svc
+        .commit(
+            &caller,
+            CommitFuhonRequest {
+                insurer_number: InsurerNumber::parse(insurer).unwrap(),
+                session: start.session.clone(),
+                chunks: chunks.len() as u32,
+                rows: rows.len() as u64,
+            },
+        )
+        .await;
+    Ok(Upload {
+        chunk_errors,
+        outcome,
+        session: start.session,
+    })
+}
+
+fn committed(u: &Upload) -> &renkei_wire::msg::fuhon::VersionInfo {
+    match &u.outcome {
+        Ok(CommitFuhonResponse::Committed { version }) => version,
+        other => panic!(
+            "not committed: {other:?} (chunk errors {:?})",
+            u.chunk_errors
+        ),
+    }
+}
+
+fn refused(u: &Upload) -> Vec<(u64, String, String)> {
+    let mut all: Vec<(u64, String, String)> = u
+        .chunk_errors
+        .iter()
+        .map(|e| (e.line, e.field.clone(), e.code.clone()))
+        .collect();
+    match &u.outcome {
+        Ok(CommitFuhonResponse::Refused {
+            errors,
+            total_errors,
+        }) => {
+            assert_eq!(*total_errors as usize, errors.len());
+            for e in errors {
+                let item = (e.line, e.field.clone(), e.code.clone());
+                if !all.contains(&item) {
+                    all.push(item);
+                }
+            }
+        }
+        other => panic!("not refused: {other:?}"),
+    }
+    all.sort();
+    all
+}
+
+async fn versions(svc: &FuhonService, who: &str, insurer: &str, kind: FuhonKind) -> Vec<u64> {
+    svc.versions(
+        &koiki(who),
+        FuhonVersionsRequest {
+            insurer_number: InsurerNumber::parse(insurer).unwrap(),
+            kind,
+        },
+    )
+    .await
+    .unwrap()
+    .versions
+    .iter()
+    .map(|v| v.version)
+    .collect()
+}
+
+#[tokio::test]
+async fn fuhon_behaves_the_same_on_every_engine() {
+    renkei_wire::tls::install_crypto_provider();
+    for engine in engines("fuhon") {
+        let e = engine.engine();
+        let store = Store::open(&engine.url)
+            .await
+            .unwrap_or_else(|err| panic!("{e}: {err}"));
+        for (code, numbers) in [
+            ("koiki-13", vec!["39130018", TOKYO]),
+            ("koiki-01", vec![HOKKAIDO]),
+        ] {
+            store
+                .upsert_tenant(&Tenant {
+                    code: code.into(),
+                    name: code.into(),
+                    insurer_numbers: numbers.iter().map(|s| s.to_string()).collect(),
+                })
+                .await
+                .unwrap();
+        }
+        register(
+            &store,
+            "koiki-13",
+            TOKYO,
+            "j13",
+            &(1..=10).map(insured).collect::<Vec<_>>(),
+            13,
+        )
+        .await;
+        register(
+            &store,
+            "koiki-01",
+            HOKKAIDO,
+            "j01",
+            &[20_000_001, 20_000_002].map(|n| n.to_string()),
+            1,
+        )
+        .await;
+        let svc = FuhonService::new(&store);
+        let branch_of = |i: u32| {
+            let store = &store;
+            async move {
+                store
+                    .subscriber_by_insured("koiki-13", &insured(i))
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .branch
+            }
+        };
+        let kind = FuhonKind::Shikaku;
+        let full = |svc, rows: &[Vec<String>], as_of: &'static str, digest: &'static str| {
+            let rows = rows.to_vec();
+            async move {
+                upload(
+                    svc,
+                    "koiki-13",
+                    TOKYO,
+                    kind,
+                    UploadMode::Full,
+                    &rows,
+                    as_of,
+                    digest,
+                )
+                .await
+                .unwrap()
+            }
+        };
+
+        // Version 1: every subscriber.
+        let v1_rows: Vec<Vec<String>> = (1..=10).map(|i| shikaku(i, "1", "一般Ⅰ", "")).collect();
+        let v1 = full(&svc, &v1_rows, "2026-04-01", "a1").await;
+        let info = committed(&v1);
+        assert_eq!((info.version, info.added, info.records), (1, 10, 10), "{e}");
+
+        // The same file again: no new version.
+        let again = full(&svc, &v1_rows, "2026-04-01", "a1").await;
+        assert_eq!(committed(&again).version, 1, "{e}");
+        assert_eq!(versions(&svc, "koiki-13", TOKYO, kind).await, [1], "{e}");
+
+        // Version 2: subscriber 2 changes, 3 is gone (full mode computes the delta itself).
+        let mut v2_rows = v1_rows.clone();
+        v2_rows[1] = shikaku(2, "3", "現役並みⅠ", "");
+        v2_rows.remove(2);
+        let v2 = full(&svc, &v2_rows, "2026-05-01", "a2").await;
+        let info = committed(&v2).clone();
+        assert_eq!(
+            (
+                info.version,
+                info.added,
+                info.changed,
+                info.deleted,
+                info.unchanged,
+                info.records
+            ),
+            (2, 0, 1, 1, 8, 9),
+            "{e}"
+        );
+
+        // A bad file changes nothing, and every bad row and field is named.
+        let mut bad = v2_rows.clone();
+        bad[0][3] = "2020-02-30".into(); // line 2
+        bad[4][5] = "5".into(); // line 6
+        bad[5] = shikaku(5, "1", "一般Ⅰ", ""); // line 7: duplicate of line 5 (subscriber 5)
+        bad.push(
+            [TOKYO, "20000001", "", "2020-04-01", "", "1", "一般Ⅰ"]
+                .map(String::from)
+                .to_vec(),
+        ); // line 11: another insurer's subscriber
+        bad.push(
+            [HOKKAIDO, &insured(1), "", "2020-04-01", "", "1", "一般Ⅰ"]
+                .map(String::from)
+                .to_vec(),
+        ); // line 12
+        let r = full(&svc, &bad, "2026-05-02", "bad").await;
+        assert_eq!(
+            refused(&r),
+            [
+                (2, "資格取得年月日".to_string(), "INVALID_DATE".to_string()),
+                (6, "一部負担金の割合".into(), "INVALID_RATE".into()),
+                (7, "被保険者番号".into(), "DUPLICATE_KEY".into()),
+                (11, "被保険者番号".into(), "UNKNOWN_SUBSCRIBER".into()),
+                (12, "保険者番号".into(), "FOREIGN_INSURER_NUMBER".into()),
+            ],
+            "{e}"
+        );
+        let dup_only = {
+            let mut d = v2_rows.clone();
+            d[5] = shikaku(5, "1", "一般Ⅰ", "");
+            full(&svc, &d, "2026-05-02", "dup").await
+        };
+        assert_eq!(
+            refused(&dup_only),
+            [(7, "被保険者番号".to_string(), "DUPLICATE_KEY".to_string())],
+            "{e}"
+        );
+        assert_eq!(versions(&svc, "koiki-13", TOKYO, kind).await, [2, 1], "{e}");
+
+        // Delta: add 3 back, change 4, delete 10, in order; a later row may see an earlier one.
+        let delta = |op: &str, row: Vec<String>| [vec![op.to_string()], row].concat();
+        let d_rows = vec![
+            delta("1", shikaku(3, "2", "一般Ⅱ", "")),
+            delta("2", shikaku(4, "1", "低所得Ⅰ", "")),
+            delta("3", shikaku(10, "1", "一般Ⅰ", "")),
+            delta("2", shikaku(3, "2", "一般Ⅱ", "2026-05-31")),
+        ];
+        let d = upload(
+            &svc,
+            "koiki-13",
+            TOKYO,
+            kind,
+            UploadMode::Delta,
+            &d_rows,
+            "2026-06-01",
+            "d1",
+        )
+        .await
+        .unwrap();
+        let info = committed(&d).clone();
+        assert_eq!(
+            (
+                info.version,
+                info.added,
+                info.changed,
+                info.deleted,
+                info.records
+            ),
+            (3, 1, 2, 1, 9),
+            "{e}"
+        );
+
+        // A delta adding what is there, changing or deleting what is not: refused, row named.
+        let bad_delta = vec![
+            delta("1", shikaku(1, "1", "一般Ⅰ", "")),
+            delta("2", shikaku(10, "1", "一般Ⅰ", "")),
+            delta("3", shikaku(10, "1", "一般Ⅰ", "")),
+            delta("3", shikaku(2, "1", "一般Ⅰ", "")),
+            delta(
+                "1",
+                [TOKYO, "20000002", "", "2020-04-01", "", "1", "一般Ⅰ"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+        ];
+        let r = upload(
+            &svc,
+            "koiki-13",
+            TOKYO,
+            kind,
+            UploadMode::Delta,
+            &bad_delta,
+            "2026-06-02",
+            "d2",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            refused(&r),
+            [
+                (2, "異動区分".to_string(), "ALREADY_EXISTS".to_string()),
+                (3, "異動区分".into(), "NOT_FOUND".into()),
+                (4, "異動区分".into(), "NOT_FOUND".into()),
+                (6, "被保険者番号".into(), "UNKNOWN_SUBSCRIBER".into()),
+            ],
+            "{e}"
+        );
+        assert_eq!(
+            versions(&svc, "koiki-13", TOKYO, kind).await,
+            [3, 2, 1],
+            "{e}"
+        );
+
+        // Reading as of a day: the version in force then, and the record it held.
+        let fuhon = svc.store();
+        let b2 = branch_of(2).await;
+        let april = fuhon
+            .records_as_of("koiki-13", kind, &b2, date!(2026 - 04 - 15))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((april.version.version, april.records.len()), (1, 1), "{e}");
+        assert_eq!(april.records[0].get("一部負担金の割合"), Some("1"), "{e}");
+        let may = fuhon
+            .records_as_of("koiki-13", kind, &b2, date!(2026 - 05 - 20))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (may.version.version, may.records[0].get("負担区分")),
+            (2, Some("現役並みⅠ")),
+            "{e}"
+        );
+        assert_eq!(may.records[0].since_version, 2, "{e}");
+        assert!(
+            fuhon
+                .records_as_of("koiki-13", kind, &b2, date!(2026 - 03 - 31))
+                .await
+                .unwrap()
+                .is_none(),
+            "{e}"
+        );
+        let b10 = branch_of(10).await;
+        let june = fuhon
+            .records_as_of("koiki-13", kind, &b10, date!(2026 - 07 - 01))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (june.version.version, june.records.len()),
+            (3, 0),
+            "{e}: deleted in version 3"
+        );
+        let b3 = branch_of(3).await;
+        let june3 = fuhon
+            .records_as_of("koiki-13", kind, &b3, date!(2026 - 06 - 01))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            june3.records[0].get("資格喪失年月日"),
+            Some("2026-05-31"),
+            "{e}"
+        );
+
+        // Inquiries for 資格情報 (J04) are answered from the 副本 in force that day, naming the
+        // version; before the first version, from the registered 資格; a deleted record is "no
+        // record"; kinds without a 副本 version yet have nothing.
+        use crate::inquiry::answer::{answer_as_of, SOURCE_ITEM};
+        let may_answer = answer_as_of(&store, "koiki-13", &b2, "J04", date!(2026 - 05 - 20))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(may_answer["負担区分"], "現役並みⅠ", "{e}");
+        assert_eq!(may_answer["被保険者番号"], may.records[0].insured_number, "{e}");
+        assert_eq!(
+            may_answer[SOURCE_ITEM],
+            format!("副本 第2版（基準日 {}）", may.version.as_of),
+            "{e}"
+        );
+        let before = answer_as_of(&store, "koiki-13", &b2, "J04", date!(2026 - 03 - 31))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(before[SOURCE_ITEM], "加入者情報（資格履歴）", "{e}");
+        assert_eq!(
+            answer_as_of(&store, "koiki-13", &b10, "J04", date!(2026 - 07 - 01))
+                .await
+                .unwrap(),
+            None,
+            "{e}: deleted from the 副本"
+        );
+        assert_eq!(
+            answer_as_of(&store, "koiki-13", &b2, "J07", date!(2026 - 07 - 01))
+                .await
+                .unwrap(),
+            None,
+            "{e}: no 葬祭費 副本 uploaded"
+        );
+
+        // A crash in the middle of a commit leaves the previous version intact and readable;
+        // sending the file again makes exactly one new version.
+        let v4_rows: Vec<Vec<String>> = (1..=10).map(|i| shikaku(i, "2", "一般Ⅱ", "")).collect();
+        fuhon.simulate_crash_after(3);
+        let crashed = full(&svc, &v4_rows, "2026-07-01", "a4").await;
+        assert!(
+            matches!(crashed.outcome, Err(FuhonError::Store(_))),
+            "{e}: {:?}",
+            crashed.outcome
+        );
+        fuhon.simulate_crash_after(0);
+        assert_eq!(
+            versions(&svc, "koiki-13", TOKYO, kind).await,
+            [3, 2, 1],
+            "{e}"
+        );
+        let still = fuhon
+            .records_as_of("koiki-13", kind, &b2, date!(2026 - 07 - 02))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (still.version.version, still.records[0].get("負担区分")),
+            (3, Some("現役並みⅠ")),
+            "{e}"
+        );
+        let v4 = full(&svc, &v4_rows, "2026-07-01", "a4").await;
+        assert_eq!(
+            (
+                committed(&v4).version,
+                committed(&v4).changed,
+                committed(&v4).added
+            ),
+            (4, 9, 1),
+            "{e}"
+        );
+        let resent = full(&svc, &v4_rows, "2026-07-01", "a4").await;
+        assert_eq!(committed(&resent).version, 4, "{e}");
+        assert_eq!(
+            versions(&svc, "koiki-13", TOKYO, kind).await,
+            [4, 3, 2, 1],
+            "{e}"
+        );
+
+        // Tenancy: another insurer can neither write nor read this tenant's 副本.
+        let foreign = upload(
+            &svc,
+            "koiki-01",
+            TOKYO,
+            kind,
+            UploadMode::Full,
+            &v4_rows,
+            "2026-07-01",
+            "x",
+        )
+        .await;
+        assert!(matches!(foreign, Err(FuhonError::Forbidden(_))), "{e}");
+        let own_number = upload(
+            &svc,
+            "koiki-01",
+            HOKKAIDO,
+            kind,
+            UploadMode::Full,
+            &v4_rows,
+            "2026-07-01",
+            "y",
+        )
+        .await
+        .unwrap();
+        let codes: Vec<String> = refused(&own_number)
+            .into_iter()
+            .map(|(_, _, c)| c)
+            .collect();
+        assert!(
+            codes.iter().all(|c| c == "FOREIGN_INSURER_NUMBER"),
+            "{e}: {codes:?}"
+        );
+        assert!(
+            versions(&svc, "koiki-01", HOKKAIDO, kind).await.is_empty(),
+            "{e}"
+        );
+        let peek = svc
+            .drift(
+                &koiki("koiki-01"),
+                FuhonDriftRequest {
+                    insurer_number: InsurerNumber::parse(HOKKAIDO).unwrap(),
+                    session: v4.session.clone(),
+                    after: None,
+                },
+            )
+            .await;
+        assert!(matches!(peek, Err(FuhonError::UnknownSession)), "{e}");
+        assert!(
+            fuhon
+                .records_as_of("koiki-01", kind, &b2, date!(2026 - 07 - 02))
+                .await
+                .unwrap()
+                .is_none(),
+            "{e}"
+        );
+
+        // Drift: a 正本 extract where 5 differs, 6 is missing and 11 is unknown to the 副本.
+        let mut master = v4_rows.clone();
+        master[4][6] = "現役並みⅡ".into();
+        master[4][5] = "3".into();
+        master.remove(5);
+        master.push(shikaku(11, "1", "一般Ⅰ", ""));
+        let check = upload(
+            &svc,
+            "koiki-13",
+            TOKYO,
+            kind,
+            UploadMode::Check,
+            &master,
+            "2026-07-01",
+            "m",
+        )
+        .await
+        .unwrap();
+        assert!(
+            matches!(check.outcome, Ok(CommitFuhonResponse::Checked { version: Some(ref v) }) if v.version == 4),
+            "{e}"
+        );
+        let page = svc
+            .drift(
+                &koiki("koiki-13"),
+                FuhonDriftRequest {
+                    insurer_number: InsurerNumber::parse(TOKYO).unwrap(),
+                    session: check.session.clone(),
+                    after: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.next, None, "{e}");
+        let got: Vec<(String, DriftKind, Option<String>)> = page
+            .rows
+            .iter()
+            .map(|r| (r.key.clone(), r.drift, r.field.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    insured(5),
+                    DriftKind::Different,
+                    Some("一部負担金の割合".to_string())
+                ),
+                (
+                    insured(5),
+                    DriftKind::Different,
+                    Some("負担区分".to_string())
+                ),
+                (insured(6), DriftKind::MissingInMaster, None),
+                (insured(11), DriftKind::MissingInFuhon, None),
+            ],
+            "{e}"
+        );
+        assert_eq!(
+            versions(&svc, "koiki-13", TOKYO, kind).await,
+            [4, 3, 2, 1],
+            "{e}: a check makes no version"
+        );
+    }
+}
