@@ -337,6 +337,11 @@ fn flow(store: Option<&str>) {
         ),
     ];
     for (db, sql, expected) in cases {
+        // Everything into the main file first, so that restoring it restores the store.
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
         let pristine = std::fs::read(db).unwrap();
         let conn = rusqlite::Connection::open(db).unwrap();
         conn.execute_batch(sql).unwrap();
