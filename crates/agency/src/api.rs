@@ -12,6 +12,8 @@ use renkei_wire::msg::inquiry::{
     answer_message, Inquire, InquireRequest, InquireResponse, Provide, ProvideRequest,
     ProvideResponse, Provided,
 };
+use renkei_hub::party::{outcome_of, PartyLog, PartyRecord, Side};
+use renkei_hub::record_log::Outcome;
 use renkei_wire::signing::Signer;
 use renkei_wire::{ApiError, Body, CallError, Client, Endpoint, Identity, Role};
 
@@ -21,6 +23,8 @@ use crate::store::Store;
 pub struct Agency {
     pub code: String,
     pub store: Store,
+    /// This agency's own record of the exchanges it takes part in.
+    pub records: PartyLog,
     pub signer: Signer,
     pub hub: Client,
 }
@@ -62,6 +66,26 @@ async fn provide(
         Some(items) => Provided::Data { items },
         None => Provided::NoRecord,
     };
+    // Recorded before the answer leaves; the hub's entry number is not known yet.
+    let outcome = match answer {
+        Provided::Data { .. } => Outcome::Data,
+        Provided::NoRecord => Outcome::NoRecord,
+    };
+    agency
+        .records
+        .record(PartyRecord::now(
+            &agency.code,
+            Side::Provided,
+            &req.asker,
+            &req.provider,
+            &req.task,
+            &req.info,
+            &req.request_id,
+            outcome,
+            None,
+        ))
+        .await
+        .map_err(store_error)?;
     let signature = agency.signer.sign(&answer_message(&req, &answer));
     Ok(Json(ProvideResponse { answer, signature }))
 }
@@ -107,7 +131,24 @@ async fn inquire(
     };
     request.signature = agency.signer.sign(&request.signed_message());
     match agency.hub.call::<Inquire>(&request).await {
-        Ok(answer) => Ok(Json(answer)),
+        Ok(answer) => {
+            agency
+                .records
+                .record(PartyRecord::now(
+                    &agency.code,
+                    Side::Asked,
+                    &request.asker,
+                    &request.provider,
+                    &request.task,
+                    &request.info,
+                    &request.request_id,
+                    outcome_of(&answer.answer),
+                    Some(answer.record),
+                ))
+                .await
+                .map_err(store_error)?;
+            Ok(Json(answer))
+        }
         Err(CallError::Api(e)) => Err(e),
         Err(e) => {
             tracing::warn!(error = %e, "hub unavailable");

@@ -61,6 +61,7 @@ impl Application {
         let hub = Client::new(config.tls.client_config()?, &config.hub_url);
         let agency = Arc::new(Agency {
             code: config.code.clone(),
+            records: renkei_hub::party::PartyLog::start(store.engine()),
             store,
             signer: Signer::load(&config.tls)?,
             hub,

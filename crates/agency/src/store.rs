@@ -24,7 +24,7 @@ const SQLITE: &[&str] = &["
         items TEXT NOT NULL,             -- JSON object, item name → value
         PRIMARY KEY (fugo, info)
     ) WITHOUT ROWID;
-"];
+", renkei_hub::party::SQLITE];
 
 const POSTGRES: &[&str] = &["
     CREATE TABLE residents (
@@ -37,7 +37,7 @@ const POSTGRES: &[&str] = &["
         items TEXT NOT NULL,
         PRIMARY KEY (fugo, info)
     );
-"];
+", renkei_hub::party::POSTGRES];
 
 /// A resident to record, with everything held about them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +75,14 @@ impl Store {
                 Store::Postgres(Postgres::connect(conn, schema, POSTGRES).await?)
             }
         })
+    }
+
+    /// The engine, for this agency's own record of its exchanges ([`renkei_hub::party`]).
+    pub fn engine(&self) -> renkei_hub::party::Engine {
+        match self {
+            Store::Sqlite(db) => renkei_hub::party::Engine::Sqlite(db.clone()),
+            Store::Postgres(db) => renkei_hub::party::Engine::Postgres(db.clone()),
+        }
     }
 
     /// Records residents and their holdings in one transaction; a resident already recorded
@@ -144,7 +152,7 @@ impl Store {
         let atena = atena.to_owned();
         let fugo: Option<String> = match self {
             Store::Sqlite(db) => {
-                db.read(move |conn| -> Result<_, StoreError> {
+                db.read_point(move |conn| -> Result<_, StoreError> {
                     Ok(conn
                         .prepare_cached("SELECT fugo FROM residents WHERE atena = ?1")?
                         .query_row(params![atena], |r| r.get(0))
@@ -172,7 +180,7 @@ impl Store {
         let (fugo, info) = (fugo.0.clone(), info.to_owned());
         let text: Option<String> = match self {
             Store::Sqlite(db) => {
-                db.read(move |conn| -> Result<_, StoreError> {
+                db.read_point(move |conn| -> Result<_, StoreError> {
                     Ok(conn
                         .prepare_cached("SELECT items FROM holdings WHERE fugo = ?1 AND info = ?2")?
                         .query_row(params![fugo, info], |r| r.get(0))

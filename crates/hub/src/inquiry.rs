@@ -157,7 +157,7 @@ impl Inquiries {
         let (asker, provider) = me.admit(caller, &req)?;
 
         // Re-sent: answer what was recorded.
-        let recorded = me.store.recorded(&req.asker, &req.request_id).await?;
+        let recorded = me.recorded(&req.asker, &req.request_id).await?;
         if let Some(first) = recorded.first() {
             let x = &first.exchange;
             if (x.provider.as_str(), x.task.as_str(), x.info.as_str())
@@ -264,7 +264,7 @@ impl Inquiries {
                 q.request_id, q.provider
             )));
         }
-        let recorded = me.store.recorded(&q.asker, &q.request_id).await?;
+        let recorded = me.recorded(&q.asker, &q.request_id).await?;
         if let Some(first) = recorded.first() {
             let x = &first.exchange;
             if (x.provider.as_str(), x.task.as_str(), x.info.as_str())
@@ -392,6 +392,19 @@ fn refusal_answer(
 const LINK_CACHE: usize = 1_000_000;
 
 impl Inner {
+    /// The entries of (asker, request id), final outcome first: from the log writer's memory
+    /// when it can tell, else from the store (after a restart, or for old request ids).
+    async fn recorded(
+        &self,
+        asker: &str,
+        request_id: &str,
+    ) -> Result<Vec<crate::record_log::Entry>, StoreError> {
+        match self.recorder.recorded(asker, request_id) {
+            Some(entries) => Ok(entries),
+            None => self.store.recorded(asker, request_id).await,
+        }
+    }
+
     /// The person behind an agency's 符号, from the cache or the store.
     async fn person_of(
         &self,

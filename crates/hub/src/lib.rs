@@ -35,6 +35,7 @@ pub mod config;
 pub mod domain;
 pub mod inquiry;
 pub mod issue;
+pub mod party;
 pub mod permission;
 pub mod record_log;
 pub mod recorder;

@@ -10,6 +10,7 @@
 //! without one, and at shutdown, so at most about a second of entries is only chained.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use renkei_store::StoreError;
@@ -54,6 +55,31 @@ struct Job {
 #[derive(Clone)]
 pub struct Recorder {
     jobs: mpsc::Sender<Job>,
+    memory: Arc<Mutex<Memory>>,
+}
+
+/// The writer's memory of recent entries by key, shared with the handlers so that the replay
+/// check of a request id needs no store read. `complete` while it holds every entry of the
+/// log: from an empty log until the first key is forgotten.
+struct Memory {
+    recent: HashMap<Key, Entry>,
+    order: VecDeque<Key>,
+    complete: bool,
+}
+
+impl Memory {
+    fn remember(&mut self, entry: &Entry) {
+        let k = key(&entry.exchange);
+        if self.recent.insert(k.clone(), entry.clone()).is_none() {
+            self.order.push_back(k);
+        }
+        while self.order.len() > RECENT {
+            if let Some(old) = self.order.pop_front() {
+                self.recent.remove(&old);
+                self.complete = false;
+            }
+        }
+    }
 }
 
 impl Recorder {
@@ -66,8 +92,29 @@ impl Recorder {
         let head = store.log_head().await?;
         let writer = LogWriter::resume(key, CHECKPOINT_EVERY, head.last.as_ref(), head.checkpointed_seq);
         let (jobs, rx) = mpsc::channel(MAX_BATCH * 4);
-        let task = tokio::spawn(run(store, writer, rx));
-        Ok((Recorder { jobs }, task))
+        let memory = Arc::new(Mutex::new(Memory {
+            recent: HashMap::new(),
+            order: VecDeque::new(),
+            complete: head.last.is_none(),
+        }));
+        let task = tokio::spawn(run(store, writer, rx, memory.clone()));
+        Ok((Recorder { jobs, memory }, task))
+    }
+
+    /// The entries of (asker, request id), final outcome first, if the writer's memory can
+    /// tell: it holds the final one, or it holds the whole log. `None`: ask the store. (After
+    /// a restart an older `unavailable` entry of an id whose final entry is remembered may be
+    /// left out: the replay check needs only the final one.)
+    pub fn recorded(&self, asker: &str, request_id: &str) -> Option<Vec<Entry>> {
+        let memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        let mut k = (asker.to_owned(), request_id.to_owned(), true);
+        let final_ = memory.recent.get(&k).cloned();
+        if final_.is_none() && !memory.complete {
+            return None;
+        }
+        k.2 = false;
+        let unavailable = memory.recent.get(&k).cloned();
+        Some(final_.into_iter().chain(unavailable).collect())
     }
 
     /// Records `exchange` (or finds it recorded) and returns its entry once durable.
@@ -85,16 +132,14 @@ impl Recorder {
 struct State {
     store: Store,
     writer: LogWriter,
-    recent: HashMap<Key, Entry>,
-    order: VecDeque<Key>,
+    memory: Arc<Mutex<Memory>>,
 }
 
-async fn run(store: Store, writer: LogWriter, mut rx: mpsc::Receiver<Job>) {
+async fn run(store: Store, writer: LogWriter, mut rx: mpsc::Receiver<Job>, memory: Arc<Mutex<Memory>>) {
     let mut state = State {
         store,
         writer,
-        recent: HashMap::new(),
-        order: VecDeque::new(),
+        memory,
     };
     let mut tick = tokio::time::interval(IDLE_CHECKPOINT);
     let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -114,15 +159,15 @@ async fn run(store: Store, writer: LogWriter, mut rx: mpsc::Receiver<Job>) {
 
 impl State {
     fn remember(&mut self, entry: &Entry) {
-        let k = key(&entry.exchange);
-        if self.recent.insert(k.clone(), entry.clone()).is_none() {
-            self.order.push_back(k);
-        }
-        while self.order.len() > RECENT {
-            if let Some(old) = self.order.pop_front() {
-                self.recent.remove(&old);
-            }
-        }
+        self.memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remember(entry);
+    }
+
+    fn recent(&self, k: &Key) -> Option<Entry> {
+        let memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        memory.recent.get(k).cloned()
     }
 
     async fn checkpoint(&mut self) {
@@ -149,11 +194,8 @@ impl State {
         let mut duplicates: Vec<(Job, usize)> = Vec::new();
         for job in jobs {
             let k = key(&job.exchange);
-            if let Some(entry) = self.recent.get(&k) {
-                let _ = job.reply.send(Ok(Recorded {
-                    entry: entry.clone(),
-                    new: false,
-                }));
+            if let Some(entry) = self.recent(&k) {
+                let _ = job.reply.send(Ok(Recorded { entry, new: false }));
             } else if let Some(&i) = in_batch.get(&k) {
                 duplicates.push((job, i));
             } else {

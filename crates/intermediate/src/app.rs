@@ -55,6 +55,9 @@ impl Application {
             registrar: registrar.clone(),
             hub: Client::new(config.tls.client_config()?, &config.hub_url),
             signer: renkei_wire::signing::Signer::load(&config.tls)?,
+            records: renkei_hub::party::PartyLog::start(crate::inquiry::store::engine(
+                registrar.store(),
+            )),
         });
         let relay = crate::jlis::Relay::new(registrar.clone(), relay_client);
         let fuhon = Arc::new(crate::fuhon::FuhonService::new(registrar.store()));

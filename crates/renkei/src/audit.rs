@@ -1,6 +1,10 @@
 //! `renkei audit verify`: checks the whole 情報提供等記録 offline — the sequence, the hash
 //! chain, every checkpoint against the hub's public key, and every sender signature against
 //! the network CA — and names the first bad entry. Exits non-zero on any tampering.
+//!
+//! `renkei audit reconcile`: checks the asker's and the provider's own records (intermediate
+//! for its insurer tenants, each agency) against the hub's log and names the first
+//! disagreement.
 
 use std::path::PathBuf;
 
@@ -35,15 +39,29 @@ pub enum AuditCommand {
         #[arg(long)]
         ca: Option<PathBuf>,
     },
+    /// 照会者・提供者（中間サーバ、各情報保有機関）の記録を情報提供等記録と突き合わせます
+    Reconcile {
+        /// `renkei sandbox` のデータディレクトリ
+        #[arg(long, value_name = "DIR")]
+        sandbox: PathBuf,
+        /// サンドボックスを PostgreSQL で起動したときの接続 URL（各システムは自分のスキーマ）
+        #[arg(long)]
+        store: Option<String>,
+    },
 }
 
 pub async fn run(args: AuditArgs) -> anyhow::Result<()> {
-    let AuditCommand::Verify {
-        sandbox,
-        store,
-        public_key,
-        ca,
-    } = args.command;
+    let (sandbox, store, public_key, ca) = match args.command {
+        AuditCommand::Verify {
+            sandbox,
+            store,
+            public_key,
+            ca,
+        } => (sandbox, store, public_key, ca),
+        AuditCommand::Reconcile { sandbox, store } => {
+            return crate::audit_reconcile::run(&sandbox, store.as_deref()).await
+        }
+    };
     let (store_url, public_key, ca) = match &sandbox {
         Some(dir) => {
             let config_path = dir.join("hub/config.toml");
@@ -71,7 +89,12 @@ pub async fn run(args: AuditArgs) -> anyhow::Result<()> {
         anyhow::ensure!(path.exists(), "{}: 情報提供等記録がありません", path.display());
     }
     let store = Store::open(&url).await?;
-    let log = store.read_log().await?;
+    // A row the store cannot read is named (by its entry number) like any other bad entry.
+    let log = match store.read_log().await {
+        Ok(log) => log,
+        Err(e @ renkei_store::StoreError::Corrupt(_)) => anyhow::bail!("改ざんを検出しました: {e}"),
+        Err(e) => return Err(e.into()),
+    };
     let verifier = SignatureVerifier::new(&ca)?;
     match verify_with(&log.entries, &log.checkpoints, &public_key, |e| {
         evidence::verify_entry(e, &verifier)

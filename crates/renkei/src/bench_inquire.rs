@@ -50,11 +50,26 @@ pub struct InquireBenchArgs {
     pub dir: Option<PathBuf>,
 }
 
-/// Throughput and latencies of one run.
+/// Throughput, latencies and CPU time of one run.
 struct Run {
     count: u64,
     elapsed: Duration,
     latencies: Vec<Duration>,
+    /// User + system CPU time of the whole process (all systems and the client) during the
+    /// run: on a shared machine a steadier yardstick than the wall-clock rate.
+    cpu: Duration,
+}
+
+/// User + system CPU time this process has used so far (`/proc/self/stat`, in clock ticks
+/// of 10 ms).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 impl Run {
@@ -65,11 +80,12 @@ impl Run {
             self.latencies[i].as_secs_f64() * 1000.0
         };
         format!(
-            "  {name:<28}: {:>8} /s   p50 {:6.2} ms   p99 {:6.2} ms   max {:7.2} ms",
+            "  {name:<28}: {:>8} /s   p50 {:6.2} ms   p99 {:6.2} ms   max {:7.2} ms   CPU {:5.0} µs/call",
             group((self.count as f64 / self.elapsed.as_secs_f64()) as u64),
             p(0.50),
             p(0.99),
-            p(1.0)
+            p(1.0),
+            self.cpu.as_secs_f64() * 1e6 / self.count.max(1) as f64
         )
     }
 }
@@ -82,6 +98,7 @@ where
 {
     let call = Arc::new(call);
     let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let cpu = cpu_time();
     let started = Instant::now();
     let mut tasks = Vec::new();
     match rate {
@@ -130,6 +147,7 @@ where
         count: total,
         elapsed: started.elapsed(),
         latencies,
+        cpu: cpu_time().saturating_sub(cpu),
     })
 }
 

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 mod agency;
 mod audit;
+mod audit_reconcile;
 mod bench;
 mod bench_inquire;
 mod bench_jlis;

@@ -42,6 +42,15 @@ fn audit(data: &Path, store: Option<&str>) -> Output {
     cmd.env("RUST_BACKTRACE", "0").output().unwrap()
 }
 
+fn reconcile(data: &Path, store: Option<&str>) -> Output {
+    let mut cmd = renkei();
+    cmd.args(["audit", "reconcile", "--sandbox"]).arg(data);
+    if let Some(url) = store {
+        cmd.args(["--store", url]);
+    }
+    cmd.env("RUST_BACKTRACE", "0").output().unwrap()
+}
+
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
         panic!(
@@ -216,6 +225,9 @@ fn flow(store: Option<&str>) {
         let ok = audit(&data, Some(url));
         assert!(ok.status.success(), "{}", text(&ok));
         assert!(text(&ok).contains("7 件"), "{}", text(&ok));
+        let ok = reconcile(&data, Some(url));
+        assert!(ok.status.success(), "{}", text(&ok));
+        assert!(text(&ok).contains("各機関の記録 11 件"), "{}", text(&ok));
         return;
     }
 
@@ -275,6 +287,9 @@ fn flow(store: Option<&str>) {
         ),
         ("UPDATE record_checkpoints SET signature = zeroblob(64)", "第1号"),
         ("DELETE FROM record_log WHERE seq = 5", "第5号"),
+        // Rows the store cannot read are named too.
+        ("UPDATE record_log SET person = X'00' WHERE seq = 6", "第6号"),
+        ("UPDATE record_log SET time_micros = 'abc' WHERE seq = 3", "第3号"),
     ];
     for (sql, first_bad) in cases {
         std::fs::write(&hub_db, &pristine).unwrap();
@@ -288,6 +303,55 @@ fn flow(store: Option<&str>) {
     }
     std::fs::write(&hub_db, &pristine).unwrap();
     assert!(audit(&data, None).status.success());
+
+    // Every party kept its own record of each exchange it took part in, once, and they
+    // agree with the hub's log: the asker's 7 (intermediate 6, 世田谷区 1) and the providers'
+    // 3 (世田谷区, 練馬区, the 広域連合 answering 世田谷区) plus the one inside intermediate
+    // (the 2 "no record"/refused ones the hub answered itself have none).
+    let ok = reconcile(&data, None);
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("情報提供等記録 7 件、各機関の記録 11 件"), "{}", text(&ok));
+    let first_seq = first_json["record"].as_u64().unwrap();
+    let intermediate_db = data.join("intermediate/intermediate.db");
+    let setagaya_db = data.join(format!("agencies/{SETAGAYA}/agency.db"));
+    let cases: &[(&Path, &str, String)] = &[
+        (
+            &intermediate_db,
+            "UPDATE party_records SET outcome = 1 WHERE request_id = 'e2e-1'",
+            format!("結果（該当なし）が第{first_seq}号（提供）と違います"),
+        ),
+        (
+            &setagaya_db,
+            "DELETE FROM party_records WHERE request_id = 'e2e-1'",
+            format!("第{first_seq}号（照会者 koiki-13、照会番号 e2e-1）: 提供者"),
+        ),
+        (
+            &intermediate_db,
+            "UPDATE party_records SET hub_seq = hub_seq + 1 WHERE request_id = 'e2e-x' AND side = 0",
+            "記録した番号".to_owned(),
+        ),
+        (
+            &setagaya_db,
+            "UPDATE party_records SET request_id = 'forged' WHERE side = 0",
+            "照会番号 forged）: 情報提供等記録に対応する記録がありません".to_owned(),
+        ),
+    ];
+    for (db, sql, expected) in cases {
+        // Everything into the main file first, so that restoring it restores the store.
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
+        let pristine = std::fs::read(db).unwrap();
+        let conn = rusqlite::Connection::open(db).unwrap();
+        conn.execute_batch(sql).unwrap();
+        drop(conn);
+        let out = reconcile(&data, None);
+        assert!(!out.status.success(), "{sql}: reconcile passed");
+        assert!(text(&out).contains(expected.as_str()), "{sql}: {}", text(&out));
+        std::fs::write(db, &pristine).unwrap();
+    }
+    assert!(reconcile(&data, None).status.success());
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

@@ -29,6 +29,8 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("保存データが不正です: {0}")]
     Corrupt(String),
+    #[error("停止処理中のため保存先を読み書きできません")]
+    Stopped,
 }
 
 impl From<deadpool_postgres::PoolError> for StoreError {

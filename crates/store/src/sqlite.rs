@@ -122,10 +122,11 @@ impl Sqlite {
             f(&mut conn)
         })
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        .map_err(|e| E::from(joined(e)))?
     }
 
-    /// Runs `f` with one of the reader connections.
+    /// Runs `f` with one of the reader connections, on the blocking pool (for reads of any
+    /// size: scans, exports, whole-log reads).
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
@@ -139,8 +140,44 @@ impl Sqlite {
             f(&conn)
         })
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        .map_err(|e| E::from(joined(e)))?
     }
+
+    /// Runs `f`, a short indexed look-up (a point read of a few rows, microseconds in the
+    /// page cache), on the calling thread with a reader connection that is free at this
+    /// moment, and on the blocking pool like [`Sqlite::read`] only when every reader is busy.
+    ///
+    /// A blocking-pool hop costs two thread wake-ups per read, more than such a look-up
+    /// itself; under load those wake-ups were the largest cost of the hub's and
+    /// intermediate's inquiry path. Anything that may scan many rows belongs in
+    /// [`Sqlite::read`], which never holds up the async runtime.
+    pub async fn read_point<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        let n = self.inner.readers.len();
+        let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed);
+        for k in 0..n {
+            let i = (start + k) % n;
+            match self.inner.readers[i].try_lock() {
+                Ok(conn) => return f(&conn),
+                Err(std::sync::TryLockError::Poisoned(p)) => return f(&p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+        }
+        self.read(f).await
+    }
+}
+
+/// A blocking task that did not return: its panic goes on, and a task the runtime cancelled
+/// at shutdown before it ran becomes an error for the caller.
+fn joined(e: tokio::task::JoinError) -> StoreError {
+    if e.is_panic() {
+        std::panic::resume_unwind(e.into_panic());
+    }
+    StoreError::Stopped
 }
 
 /// Checkpoints passively (never waiting for the writer or readers) every
@@ -180,3 +217,7 @@ fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), StoreError>
     tx.commit()?;
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "sqlite_tests.rs"]
+mod tests;

@@ -6,7 +6,7 @@
 //! who signed what. The signed bytes are built with [`message`]: a domain tag, then each part
 //! as a big-endian u32 length and its bytes, so no two different lists of parts sign the same.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -122,11 +122,21 @@ impl Signer {
 
 /// Checks sender signatures: the certificate was issued by the network CA, and the signature
 /// over the message verifies with its key. Certificates already checked are remembered (by
-/// SHA-256), so steady traffic costs one ECDSA verification per signature.
+/// SHA-256) with their signer and public key, so steady traffic costs one ECDSA verification
+/// per signature and no certificate parsing.
 pub struct SignatureVerifier {
     certs: Arc<dyn ClientCertVerifier>,
-    known: Mutex<HashSet<[u8; 32]>>,
+    known: Mutex<HashMap<[u8; 32], Arc<KnownSigner>>>,
 }
+
+/// A certificate the CA issued: who it names and its public key.
+struct KnownSigner {
+    identity: Identity,
+    key: UnparsedPublicKey<Vec<u8>>,
+}
+
+/// Certificates remembered at most; the map is emptied when full.
+const KNOWN_SIGNERS: usize = 10_000;
 
 impl SignatureVerifier {
     /// A verifier trusting the CA certificate(s) in the PEM file at `ca`.
@@ -155,28 +165,45 @@ impl SignatureVerifier {
         .map_err(|e| TlsError::Config(e.to_string()))?;
         Ok(SignatureVerifier {
             certs,
-            known: Mutex::new(HashSet::new()),
+            known: Mutex::new(HashMap::new()),
         })
     }
 
     /// The institution that signed `message`, or why the signature is not acceptable
     /// (in Japanese).
     pub fn verify(&self, s: &SenderSignature, message: &[u8]) -> Result<Identity, String> {
-        let digest = sha256(&s.cert);
-        let known = self.known.lock().expect("lock").contains(&digest);
-        if !known {
-            self.certs
-                .verify_client_cert(&CertificateDer::from(s.cert.as_slice()), &[], UnixTime::now())
-                .map_err(|e| format!("署名者の証明書がネットワーク CA の発行したものではありません: {e}"))?;
-            self.known.lock().expect("lock").insert(digest);
-        }
-        let (_, cert) = X509Certificate::from_der(&s.cert)
-            .map_err(|_| "署名者の証明書を解釈できません".to_owned())?;
-        let key = cert.public_key().subject_public_key.data.to_vec();
-        UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, key)
+        let signer = self.signer(&s.cert)?;
+        signer
+            .key
             .verify(message, &s.signature)
             .map_err(|_| "署名が内容と一致しません".to_owned())?;
-        Identity::from_der(&s.cert).ok_or_else(|| "署名者の証明書に機関の情報がありません".to_owned())
+        Ok(signer.identity.clone())
+    }
+
+    /// The signer of certificate `cert`, checked against the CA once.
+    fn signer(&self, cert: &[u8]) -> Result<Arc<KnownSigner>, String> {
+        let digest = sha256(cert);
+        if let Some(known) = self.known.lock().expect("lock").get(&digest) {
+            return Ok(known.clone());
+        }
+        self.certs
+            .verify_client_cert(&CertificateDer::from(cert), &[], UnixTime::now())
+            .map_err(|e| format!("署名者の証明書がネットワーク CA の発行したものではありません: {e}"))?;
+        let (_, parsed) = X509Certificate::from_der(cert)
+            .map_err(|_| "署名者の証明書を解釈できません".to_owned())?;
+        let key = parsed.public_key().subject_public_key.data.to_vec();
+        let identity = Identity::from_der(cert)
+            .ok_or_else(|| "署名者の証明書に機関の情報がありません".to_owned())?;
+        let signer = Arc::new(KnownSigner {
+            identity,
+            key: UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, key),
+        });
+        let mut known = self.known.lock().expect("lock");
+        if known.len() >= KNOWN_SIGNERS {
+            known.clear();
+        }
+        known.insert(digest, signer.clone());
+        Ok(signer)
     }
 }
 

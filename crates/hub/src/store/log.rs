@@ -148,6 +148,17 @@ pub(super) fn checkpoint(
     })
 }
 
+/// A row of `record_log` that cannot be read, named by its entry number (or, if even that is
+/// unreadable, by the entry before it), so that `audit verify` can name it.
+pub(super) fn unreadable(seq: Option<i64>, previous: Option<&Entry>, e: StoreError) -> StoreError {
+    let which = match (seq, previous) {
+        (Some(seq), _) => format!("第{seq}号"),
+        (None, Some(p)) => format!("第{}号の次の記録", p.seq),
+        (None, None) => "最初の記録".into(),
+    };
+    StoreError::Corrupt(format!("情報提供等記録の{which}を読めません: {e}"))
+}
+
 /// The log as stored: entries by `seq`, checkpoints by `seq`.
 #[derive(Debug, Clone, Default)]
 pub struct StoredLog {

@@ -205,12 +205,17 @@ impl PgStore {
 
     pub(super) async fn read_log(&self) -> Result<StoredLog, StoreError> {
         let client = self.db.client().await?;
-        let entries = client
+        let mut entries: Vec<Entry> = Vec::new();
+        for r in client
             .query(&format!("SELECT {COLUMNS} FROM record_log ORDER BY seq"), &[])
             .await?
-            .iter()
-            .map(|r| row(r)?.into_entry())
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        {
+            let seq: Option<i64> = r.try_get(0).ok();
+            let entry = row(&r)
+                .and_then(Row::into_entry)
+                .map_err(|e| log::unreadable(seq, entries.last(), e))?;
+            entries.push(entry);
+        }
         let checkpoints = client
             .query(
                 "SELECT seq, hash, time_micros, signature FROM record_checkpoints ORDER BY seq",

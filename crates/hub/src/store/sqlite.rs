@@ -122,13 +122,10 @@ impl SqliteStore {
         fugo: Fugo,
     ) -> Result<Option<Vec<u8>>, StoreError> {
         self.db
-            .read(move |conn| {
+            .read_point(move |conn| {
                 Ok(conn
-                    .query_row(
-                        "SELECT person_key FROM links WHERE agency = ?1 AND fugo = ?2",
-                        params![agency.as_str(), fugo.0],
-                        |row| row.get(0),
-                    )
+                    .prepare_cached("SELECT person_key FROM links WHERE agency = ?1 AND fugo = ?2")?
+                    .query_row(params![agency.as_str(), fugo.0], |row| row.get(0))
                     .optional()?)
             })
             .await
@@ -200,7 +197,7 @@ impl SqliteStore {
         request_id: String,
     ) -> Result<Vec<Entry>, StoreError> {
         self.db
-            .read(move |conn| {
+            .read_point(move |conn| {
                 let mut stmt = conn.prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM record_log WHERE asker = ?1 AND request_id = ?2
                      ORDER BY final DESC"
@@ -241,10 +238,16 @@ impl SqliteStore {
             .read(|conn| {
                 let mut stmt =
                     conn.prepare(&format!("SELECT {COLUMNS} FROM record_log ORDER BY seq"))?;
-                let entries = stmt
-                    .query_map([], row)?
-                    .map(|r| r?.into_entry())
-                    .collect::<Result<Vec<_>, StoreError>>()?;
+                let mut entries: Vec<Entry> = Vec::new();
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    let seq: Option<i64> = r.get(0).ok();
+                    let entry = row(r)
+                        .map_err(StoreError::from)
+                        .and_then(Row::into_entry)
+                        .map_err(|e| log::unreadable(seq, entries.last(), e))?;
+                    entries.push(entry);
+                }
                 let mut stmt = conn.prepare(
                     "SELECT seq, hash, time_micros, signature FROM record_checkpoints ORDER BY seq",
                 )?;

@@ -89,6 +89,10 @@ async fn entries_are_recorded_once_per_request_and_chain_without_forks() {
             found.iter().map(|e| e.exchange.outcome.clone()).collect::<Vec<_>>(),
             vec![Outcome::Data, Outcome::Unavailable]
         );
+        // The writer's memory answers the replay check exactly like the store (it holds the
+        // whole log since it started empty), also that an id was never used.
+        assert_eq!(recorder.recorded("koiki-13", "req-3"), Some(found));
+        assert_eq!(recorder.recorded("koiki-13", "req-unused"), Some(vec![]));
         drop(recorder);
         writer.await.unwrap();
 
@@ -105,6 +109,14 @@ async fn entries_are_recorded_once_per_request_and_chain_without_forks() {
             .await
             .unwrap();
         assert_eq!(next.entry.seq, 203);
+        // After a restart the memory holds only what this run wrote: older ids, and ids it
+        // has not seen, need the store.
+        assert_eq!(recorder.recorded("koiki-13", "req-1"), None);
+        assert_eq!(recorder.recorded("koiki-13", "req-unused"), None);
+        assert_eq!(
+            recorder.recorded("koiki-13", "req-new"),
+            Some(vec![next.entry.clone()])
+        );
         drop(recorder);
         writer.await.unwrap();
 

@@ -5,4 +5,5 @@ mod api;
 mod at_rest;
 mod helpers;
 mod log_store;
+mod party;
 mod store;

@@ -22,6 +22,8 @@ use renkei_wire::msg::inquiry::{
     InquireResponse, InquiryAnswer, InsurerInquire, InsurerInquireRequest, Provide,
     ProvideRequest, ProvideResponse, Provided, RecordInternal, RecordInternalRequest,
 };
+use renkei_hub::party::{outcome_of, PartyLog, PartyRecord, Side};
+use renkei_hub::record_log::Outcome;
 use renkei_wire::signing::{SenderSignature, Signer};
 use renkei_wire::{ApiError, Body, CallError, Client, Endpoint, Identity, Role};
 
@@ -32,6 +34,36 @@ pub struct Inquiries {
     pub registrar: Arc<Registrar>,
     pub hub: Client,
     pub signer: Signer,
+    /// The tenants' own record of the exchanges they take part in, as asker and provider.
+    pub records: PartyLog,
+}
+
+/// Records `side`'s view of `q`'s exchange for the tenant on that side.
+async fn keep(
+    me: &Inquiries,
+    side: Side,
+    q: &InquireRequest,
+    outcome: Outcome,
+    hub_seq: Option<u64>,
+) -> Result<(), ApiError> {
+    let party = match side {
+        Side::Asked => &q.asker,
+        Side::Provided => &q.provider,
+    };
+    me.records
+        .record(PartyRecord::now(
+            party,
+            side,
+            &q.asker,
+            &q.provider,
+            &q.task,
+            &q.info,
+            &q.request_id,
+            outcome,
+            hub_seq,
+        ))
+        .await
+        .map_err(store_error)
 }
 
 fn store_error(e: renkei_store::StoreError) -> ApiError {
@@ -98,7 +130,10 @@ async fn insurer_inquire(
         return between_tenants(&me, &req.branch, request).await.map(Json);
     }
     match me.hub.call::<Inquire>(&request).await {
-        Ok(answer) => Ok(Json(answer)),
+        Ok(answer) => {
+            keep(&me, Side::Asked, &request, outcome_of(&answer.answer), Some(answer.record)).await?;
+            Ok(Json(answer))
+        }
         Err(CallError::Api(e)) => Err(e),
         Err(e) => {
             tracing::warn!(error = %e, "hub unavailable for an inquiry");
@@ -161,7 +196,7 @@ async fn between_tenants(
     let recorded = me
         .hub
         .call::<RecordInternal>(&RecordInternalRequest {
-            inquiry,
+            inquiry: inquiry.clone(),
             answer_kind: kind,
             answer_digest: digest,
             answer_signature,
@@ -186,6 +221,13 @@ async fn between_tenants(
         (None, Provided::Data { items }) => InquiryAnswer::Data { items },
         (None, Provided::NoRecord) => InquiryAnswer::NoRecord,
     };
+    // Both tenants' records, with the hub's entry number: the provider's only when it
+    // answered (not when the table refused).
+    let outcome = outcome_of(&answer);
+    if !matches!(outcome, Outcome::Refused(_)) {
+        keep(me, Side::Provided, &inquiry, outcome.clone(), Some(recorded.record)).await?;
+    }
+    keep(me, Side::Asked, &inquiry, outcome, Some(recorded.record)).await?;
     Ok(InquireResponse {
         request_id,
         answer,
@@ -219,6 +261,25 @@ async fn provide(
         Some(items) => Provided::Data { items },
         None => Provided::NoRecord,
     };
+    // Recorded before the answer leaves; the hub's entry number is not known yet.
+    let outcome = match answer {
+        Provided::Data { .. } => Outcome::Data,
+        Provided::NoRecord => Outcome::NoRecord,
+    };
+    me.records
+        .record(PartyRecord::now(
+            &req.provider,
+            Side::Provided,
+            &req.asker,
+            &req.provider,
+            &req.task,
+            &req.info,
+            &req.request_id,
+            outcome,
+            None,
+        ))
+        .await
+        .map_err(store_error)?;
     let signature = me.signer.sign(&answer_message(&req, &answer));
     Ok(Json(ProvideResponse { answer, signature }))
 }

@@ -10,6 +10,14 @@ use crate::store::Store;
 /// Appended to both engines' migration lists (same SQL on both).
 pub const MIGRATION: &str = "CREATE INDEX subscribers_fugo ON subscribers (tenant, fugo);";
 
+/// The engine, for the tenants' own record of their exchanges ([`renkei_hub::party`]).
+pub fn engine(store: &Store) -> renkei_hub::party::Engine {
+    match store {
+        Store::Sqlite(s) => renkei_hub::party::Engine::Sqlite(s.db.clone()),
+        Store::Postgres(s) => renkei_hub::party::Engine::Postgres(s.db.clone()),
+    }
+}
+
 /// The 枝番 of the tenant's subscriber with 符号 `fugo`.
 pub async fn branch_of_fugo(
     store: &Store,
@@ -25,7 +33,7 @@ async fn one(store: &Store, sql: &'static str, a: &str, b: &str) -> Result<Optio
     match store {
         Store::Sqlite(s) => {
             let (a, b) = (a.to_owned(), b.to_owned());
-            s.db.read(move |conn| -> Result<_, StoreError> {
+            s.db.read_point(move |conn| -> Result<_, StoreError> {
                 Ok(conn
                     .prepare_cached(sql)?
                     .query_row([&a, &b], |r| r.get(0))
@@ -56,7 +64,7 @@ pub async fn person_of_branch(
     match store {
         Store::Sqlite(s) => {
             let (a, b) = (tenant.to_owned(), branch.to_owned());
-            s.db.read(move |conn| -> Result<_, StoreError> {
+            s.db.read_point(move |conn| -> Result<_, StoreError> {
                 Ok(conn
                     .prepare_cached(sql)?
                     .query_row([&a, &b], |r| r.get(0))
@@ -86,7 +94,7 @@ pub async fn subscriber_of_person(
     match store {
         Store::Sqlite(s) => {
             let (a, b) = (tenant.to_owned(), person.to_vec());
-            s.db.read(move |conn| -> Result<_, StoreError> {
+            s.db.read_point(move |conn| -> Result<_, StoreError> {
                 Ok(conn
                     .prepare_cached(sql)?
                     .query_row(rusqlite::params![a, b], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -123,7 +131,7 @@ pub async fn asker_context(
             let args = [insurer_number.to_owned(), branch.to_owned(), provider.to_owned()];
             // `?N` binds by number in SQLite (`$N` would bind in order of appearance).
             let sql = sql.replace('$', "?");
-            s.db.read(move |conn| -> Result<_, StoreError> {
+            s.db.read_point(move |conn| -> Result<_, StoreError> {
                 Ok(conn
                     .prepare_cached(&sql)?
                     .query_row(rusqlite::params![args[0], args[1], args[2]], |r| {

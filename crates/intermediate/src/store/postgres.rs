@@ -52,6 +52,7 @@ CREATE TABLE reg_chunks (
 ",
     crate::inquiry::store::MIGRATION,
     crate::fuhon::store::PG_MIGRATION,
+    renkei_hub::party::POSTGRES,
 ];
 
 pub struct PgStore {

@@ -55,6 +55,7 @@ CREATE TABLE reg_chunks (
 ",
     crate::inquiry::store::MIGRATION,
     crate::fuhon::store::SQLITE_MIGRATION,
+    renkei_hub::party::SQLITE,
 ];
 
 /// Registration runs on the writer; the readers serve single look-ups.

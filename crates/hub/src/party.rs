@@ -1,0 +1,546 @@
+//! The asker's and the provider's own record of each exchange (DESIGN.md, Security: the
+//! asker, the provider and the hub each record every exchange), and their reconciliation
+//! with the hub's 情報提供等記録.
+//!
+//! `agency` and `intermediate` (for its insurer tenants) keep a `party_records` table in their
+//! own store: one row per exchange and side, exactly once per (party, side, asker, request id,
+//! final) as at the hub, with the hub's entry number (第N号) beside it when the party learns
+//! it (the asker always does; a provider answering the hub does not, since the hub records
+//! after the answer — [`reconcile`] then matches by asker and request id). Rows are written by
+//! a group-committing [`PartyLog`] before the party answers. No 符号 and no 個人番号 are kept:
+//! the hub's log holds the only person key.
+
+use std::collections::{HashMap, HashSet};
+
+use renkei_store::postgres::Postgres;
+use renkei_store::sqlite::Sqlite;
+use renkei_store::StoreError;
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::record_log::{Entry, Outcome};
+
+/// Appended to the migrations of a party's SQLite store.
+pub const SQLITE: &str = "
+    CREATE TABLE party_records (
+        party       TEXT NOT NULL,      -- whose record: the asker's or the provider's code
+        side        INTEGER NOT NULL,   -- 0 asked, 1 provided
+        asker       TEXT NOT NULL,
+        provider    TEXT NOT NULL,
+        task        TEXT NOT NULL,
+        info        TEXT NOT NULL,
+        request_id  TEXT NOT NULL,
+        final       INTEGER NOT NULL,   -- 0 for unavailable, else 1
+        outcome     INTEGER NOT NULL,   -- 0 data, 1 no_record, 2 refused, 3 unavailable
+        refusal     TEXT,
+        disclosable INTEGER NOT NULL,
+        hub_seq     INTEGER,            -- the hub's entry number (第N号), when known
+        time_micros INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX party_records_request
+        ON party_records (party, side, asker, request_id, final);
+";
+
+/// Appended to the migrations of a party's PostgreSQL store.
+pub const POSTGRES: &str = "
+    CREATE TABLE party_records (
+        party       TEXT NOT NULL,
+        side        SMALLINT NOT NULL,
+        asker       TEXT NOT NULL,
+        provider    TEXT NOT NULL,
+        task        TEXT NOT NULL,
+        info        TEXT NOT NULL,
+        request_id  TEXT NOT NULL,
+        final       BOOLEAN NOT NULL,
+        outcome     SMALLINT NOT NULL,
+        refusal     TEXT,
+        disclosable BOOLEAN NOT NULL,
+        hub_seq     BIGINT,
+        time_micros BIGINT NOT NULL
+    );
+    CREATE UNIQUE INDEX party_records_request
+        ON party_records (party, side, asker, request_id, final);
+";
+
+/// Which side of the exchange the party was on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Asked,
+    Provided,
+}
+
+impl Side {
+    fn code(self) -> i16 {
+        match self {
+            Side::Asked => 0,
+            Side::Provided => 1,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Side::Asked => "照会者",
+            Side::Provided => "提供者",
+        }
+    }
+}
+
+/// One party's record of one exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartyRecord {
+    /// The institution whose record this is (the asker or the provider).
+    pub party: String,
+    pub side: Side,
+    pub asker: String,
+    pub provider: String,
+    pub task: String,
+    pub info: String,
+    pub request_id: String,
+    /// As the party saw it: the hub's answer (asker) or its own answer (provider).
+    pub outcome: Outcome,
+    pub disclosable: bool,
+    /// The hub's entry number, when the party learnt it.
+    pub hub_seq: Option<u64>,
+    pub time_micros: i64,
+}
+
+impl PartyRecord {
+    /// A record stamped now.
+    #[allow(clippy::too_many_arguments)]
+    pub fn now(
+        party: &str,
+        side: Side,
+        asker: &str,
+        provider: &str,
+        task: &str,
+        info: &str,
+        request_id: &str,
+        outcome: Outcome,
+        hub_seq: Option<u64>,
+    ) -> PartyRecord {
+        PartyRecord {
+            party: party.to_owned(),
+            side,
+            asker: asker.to_owned(),
+            provider: provider.to_owned(),
+            task: task.to_owned(),
+            info: info.to_owned(),
+            request_id: request_id.to_owned(),
+            outcome,
+            disclosable: true,
+            hub_seq,
+            time_micros: (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000) as i64,
+        }
+    }
+
+    fn is_final(&self) -> bool {
+        self.outcome != Outcome::Unavailable
+    }
+}
+
+/// The outcome an asker records for the hub's answer.
+pub fn outcome_of(answer: &renkei_wire::msg::inquiry::InquiryAnswer) -> Outcome {
+    use renkei_wire::msg::inquiry::InquiryAnswer;
+    match answer {
+        InquiryAnswer::Data { .. } => Outcome::Data,
+        InquiryAnswer::NoRecord => Outcome::NoRecord,
+        InquiryAnswer::Refused { code, .. } => Outcome::Refused(code.clone()),
+        InquiryAnswer::Unavailable { .. } => Outcome::Unavailable,
+    }
+}
+
+fn outcome_code(o: &Outcome) -> (i16, Option<&str>) {
+    match o {
+        Outcome::Data => (0, None),
+        Outcome::NoRecord => (1, None),
+        Outcome::Refused(code) => (2, Some(code.as_str())),
+        Outcome::Unavailable => (3, None),
+    }
+}
+
+fn outcome(code: i16, refusal: Option<String>) -> Result<Outcome, StoreError> {
+    Ok(match (code, refusal) {
+        (0, _) => Outcome::Data,
+        (1, _) => Outcome::NoRecord,
+        (2, Some(code)) => Outcome::Refused(code),
+        (3, _) => Outcome::Unavailable,
+        _ => return Err(StoreError::Corrupt(format!("party_records.outcome {code}"))),
+    })
+}
+
+fn outcome_name(o: &Outcome) -> String {
+    match o {
+        Outcome::Data => "提供".into(),
+        Outcome::NoRecord => "該当なし".into(),
+        Outcome::Refused(code) => format!("拒否（{code}）"),
+        Outcome::Unavailable => "応答なし".into(),
+    }
+}
+
+/// The engine of the party's own store.
+#[derive(Clone)]
+pub enum Engine {
+    Sqlite(Sqlite),
+    Postgres(Postgres),
+}
+
+const INSERT: &str = "INSERT INTO party_records (party, side, asker, provider, task, info, request_id,
+        final, outcome, refusal, disclosable, hub_seq, time_micros)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    ON CONFLICT (party, side, asker, request_id, final) DO NOTHING";
+
+const SELECT: &str = "SELECT party, side, asker, provider, task, info, request_id, outcome,
+        refusal, disclosable, hub_seq, time_micros
+    FROM party_records ORDER BY time_micros, asker, request_id";
+
+/// The most records one transaction writes.
+const MAX_BATCH: usize = 512;
+
+impl Engine {
+    /// Writes `records` in one transaction; a record already there is left as it is.
+    async fn insert(&self, records: Vec<PartyRecord>) -> Result<(), StoreError> {
+        match self {
+            Engine::Sqlite(db) => {
+                db.write(move |conn| {
+                    let tx = conn.transaction()?;
+                    {
+                        let sql = INSERT.replace('$', "?");
+                        let mut stmt = tx.prepare_cached(&sql)?;
+                        for r in &records {
+                            let (code, refusal) = outcome_code(&r.outcome);
+                            stmt.execute(rusqlite::params![
+                                r.party,
+                                r.side.code(),
+                                r.asker,
+                                r.provider,
+                                r.task,
+                                r.info,
+                                r.request_id,
+                                r.is_final(),
+                                code,
+                                refusal,
+                                r.disclosable,
+                                r.hub_seq.map(|s| s as i64),
+                                r.time_micros
+                            ])?;
+                        }
+                    }
+                    tx.commit()?;
+                    Ok(())
+                })
+                .await
+            }
+            Engine::Postgres(db) => {
+                let mut client = db.client().await?;
+                let tx = client.transaction().await?;
+                let stmt = tx.prepare_cached(INSERT).await?;
+                for r in &records {
+                    let (code, refusal) = outcome_code(&r.outcome);
+                    tx.execute(
+                        &stmt,
+                        &[
+                            &r.party,
+                            &r.side.code(),
+                            &r.asker,
+                            &r.provider,
+                            &r.task,
+                            &r.info,
+                            &r.request_id,
+                            &r.is_final(),
+                            &code,
+                            &refusal,
+                            &r.disclosable,
+                            &r.hub_seq.map(|s| s as i64),
+                            &r.time_micros,
+                        ],
+                    )
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Every record in the store.
+    pub async fn read_all(&self) -> Result<Vec<PartyRecord>, StoreError> {
+        type Raw = (
+            String,
+            i16,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i16,
+            Option<String>,
+            bool,
+            Option<i64>,
+            i64,
+        );
+        let rows: Vec<Raw> = match self {
+            Engine::Sqlite(db) => {
+                db.read(|conn| -> Result<_, StoreError> {
+                    let mut stmt = conn.prepare(SELECT)?;
+                    let rows = stmt.query_map([], |r| {
+                        Ok((
+                            r.get(0)?,
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                            r.get(7)?,
+                            r.get(8)?,
+                            r.get(9)?,
+                            r.get(10)?,
+                            r.get(11)?,
+                        ))
+                    })?;
+                    Ok(rows.collect::<Result<Vec<Raw>, _>>()?)
+                })
+                .await?
+            }
+            Engine::Postgres(db) => {
+                let client = db.client().await?;
+                client
+                    .query(SELECT, &[])
+                    .await?
+                    .iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get(0)?,
+                            r.try_get(1)?,
+                            r.try_get(2)?,
+                            r.try_get(3)?,
+                            r.try_get(4)?,
+                            r.try_get(5)?,
+                            r.try_get(6)?,
+                            r.try_get(7)?,
+                            r.try_get(8)?,
+                            r.try_get(9)?,
+                            r.try_get(10)?,
+                            r.try_get(11)?,
+                        ))
+                    })
+                    .collect::<Result<_, StoreError>>()?
+            }
+        };
+        rows.into_iter()
+            .map(|(party, side, asker, provider, task, info, request_id, code, refusal, disclosable, hub_seq, time_micros)| {
+                Ok(PartyRecord {
+                    party,
+                    side: match side {
+                        0 => Side::Asked,
+                        1 => Side::Provided,
+                        s => return Err(StoreError::Corrupt(format!("party_records.side {s}"))),
+                    },
+                    asker,
+                    provider,
+                    task,
+                    info,
+                    request_id,
+                    outcome: outcome(code, refusal)?,
+                    disclosable,
+                    hub_seq: hub_seq.map(|s| s as u64),
+                    time_micros,
+                })
+            })
+            .collect()
+    }
+}
+
+struct Job {
+    record: PartyRecord,
+    reply: oneshot::Sender<Result<(), String>>,
+}
+
+/// The writer of a party's records: handlers send a record and wait until it is durable;
+/// one task commits whatever is queued in one transaction.
+#[derive(Clone)]
+pub struct PartyLog {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl PartyLog {
+    /// Starts the writer task; it stops when every handle is dropped.
+    pub fn start(engine: Engine) -> PartyLog {
+        let (jobs, mut rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(MAX_BATCH);
+            while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                let (records, replies): (Vec<_>, Vec<_>) =
+                    batch.drain(..).map(|j| (j.record, j.reply)).unzip();
+                let done = engine.insert(records).await.map_err(|e| e.to_string());
+                if let Err(e) = &done {
+                    tracing::error!(error = %e, "照会の記録（自機関分）を保存できません");
+                }
+                for reply in replies {
+                    let _ = reply.send(done.clone());
+                }
+            }
+        });
+        PartyLog { jobs }
+    }
+
+    /// Records `record` (once: a record of the same key is kept as it was).
+    pub async fn record(&self, record: PartyRecord) -> Result<(), StoreError> {
+        let (reply, done) = oneshot::channel();
+        let gone = || StoreError::Corrupt("照会の記録（自機関分）の書き込みが停止しています".into());
+        self.jobs
+            .send(Job { record, reply })
+            .await
+            .map_err(|_| gone())?;
+        done.await
+            .map_err(|_| gone())?
+            .map_err(|e| StoreError::Corrupt(format!("照会の記録（自機関分）: {e}")))
+    }
+}
+
+/// A party's records to reconcile: the system's name, the institution codes whose
+/// exchanges it records, and its records.
+pub struct PartyRecords {
+    pub system: String,
+    pub covers: HashSet<String>,
+    pub records: Vec<PartyRecord>,
+}
+
+/// What reconciliation found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciled {
+    pub hub_entries: usize,
+    pub party_records: usize,
+}
+
+/// The first disagreement between the parties' records and the hub's log (by the hub's
+/// entry number), and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}（不一致 {count} 件）")]
+pub struct Disagreement {
+    /// The hub entry concerned, when there is one.
+    pub seq: Option<u64>,
+    pub message: String,
+    pub count: usize,
+}
+
+/// Checks every party record against the hub's log, and that every exchange in the log
+/// has the records its covered parties must have kept: the asker's always, the provider's
+/// when the provider answered (the entry carries its answer signature).
+pub fn reconcile(hub: &[Entry], parties: &[PartyRecords]) -> Result<Reconciled, Disagreement> {
+    let mut by_key: HashMap<(&str, &str, bool), &Entry> = HashMap::with_capacity(hub.len());
+    for e in hub {
+        let x = &e.exchange;
+        by_key.insert(
+            (x.asker.as_str(), x.request_id.as_str(), x.outcome != Outcome::Unavailable),
+            e,
+        );
+    }
+    let mut found: Vec<(u64, String)> = Vec::new();
+    let mut seen: HashSet<(u64, Side)> = HashSet::new();
+    for p in parties {
+        for r in &p.records {
+            let at = format!(
+                "{}の記録（{} {}、照会者 {}、照会番号 {}）",
+                p.system,
+                r.side.name(),
+                r.party,
+                r.asker,
+                r.request_id
+            );
+            let Some(e) = by_key.get(&(r.asker.as_str(), r.request_id.as_str(), r.is_final()))
+            else {
+                found.push((
+                    r.hub_seq.unwrap_or(u64::MAX),
+                    format!("{at}: 情報提供等記録に対応する記録がありません"),
+                ));
+                continue;
+            };
+            seen.insert((e.seq, r.side));
+            let x = &e.exchange;
+            let party_ok = match r.side {
+                Side::Asked => r.party == x.asker,
+                Side::Provided => r.party == x.provider,
+            };
+            let outcome_ok = match r.side {
+                Side::Asked => r.outcome == x.outcome,
+                // The provider answered; the hub recorded that answer.
+                Side::Provided => {
+                    r.outcome == x.outcome && matches!(r.outcome, Outcome::Data | Outcome::NoRecord)
+                }
+            };
+            let problem = if !party_ok {
+                Some(format!("記録した機関（{}）が第{}号の当事者ではありません", r.party, e.seq))
+            } else if (r.provider.as_str(), r.task.as_str(), r.info.as_str())
+                != (x.provider.as_str(), x.task.as_str(), x.info.as_str())
+            {
+                Some(format!(
+                    "提供者・事務・特定個人情報（{} {} {}）が第{}号（{} {} {}）と違います",
+                    r.provider, r.task, r.info, e.seq, x.provider, x.task, x.info
+                ))
+            } else if !outcome_ok {
+                Some(format!(
+                    "結果（{}）が第{}号（{}）と違います",
+                    outcome_name(&r.outcome),
+                    e.seq,
+                    outcome_name(&x.outcome)
+                ))
+            } else if r.hub_seq.is_some_and(|s| s != e.seq) {
+                Some(format!(
+                    "記録した番号（第{}号）が情報提供等記録（第{}号）と違います",
+                    r.hub_seq.unwrap_or_default(),
+                    e.seq
+                ))
+            } else if r.disclosable != x.disclosable {
+                Some(format!("本人への開示の可否が第{}号と違います", e.seq))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                found.push((e.seq, format!("{at}: {problem}")));
+            }
+        }
+    }
+    let covered = |code: &str| parties.iter().find(|p| p.covers.contains(code));
+    for e in hub {
+        let x = &e.exchange;
+        if let Some(p) = covered(&x.asker) {
+            if !seen.contains(&(e.seq, Side::Asked)) {
+                found.push((
+                    e.seq,
+                    format!(
+                        "第{}号（照会者 {}、照会番号 {}）: 照会者（{}）の記録がありません",
+                        e.seq, x.asker, x.request_id, p.system
+                    ),
+                ));
+            }
+        }
+        if let Some(p) = covered(&x.provider) {
+            if !x.answer_signature.is_empty() && !seen.contains(&(e.seq, Side::Provided)) {
+                found.push((
+                    e.seq,
+                    format!(
+                        "第{}号（照会者 {}、照会番号 {}）: 提供者（{}）の回答の記録がありません",
+                        e.seq, x.asker, x.request_id, p.system
+                    ),
+                ));
+            }
+        }
+    }
+    if found.is_empty() {
+        return Ok(Reconciled {
+            hub_entries: hub.len(),
+            party_records: parties.iter().map(|p| p.records.len()).sum(),
+        });
+    }
+    let count = found.len();
+    let (seq, message) = found
+        .into_iter()
+        .min_by_key(|(seq, _)| *seq)
+        .expect("not empty");
+    Err(Disagreement {
+        seq: (seq != u64::MAX).then_some(seq),
+        message,
+        count,
+    })
+}

@@ -1,0 +1,84 @@
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use super::*;
+
+const SCHEMA: &[&str] = &["CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL);
+    INSERT INTO t VALUES (1, 'one'), (2, 'two');"];
+
+fn open(dir: &tempfile::TempDir) -> Sqlite {
+    Sqlite::open(&dir.path().join("t.db"), SCHEMA).unwrap()
+}
+
+fn value(conn: &Connection, k: i64) -> Result<String, StoreError> {
+    Ok(conn.query_row("SELECT v FROM t WHERE k = ?1", [k], |r| r.get(0))?)
+}
+
+#[tokio::test]
+async fn point_reads_run_inline_and_fall_back_when_every_reader_is_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&dir);
+    assert_eq!(db.read_point(|c| value(c, 1)).await.unwrap(), "one");
+    // Inline: the closure runs on this (the test's) thread.
+    let here = std::thread::current().id();
+    let ran_on = db.read_point(|_| Ok::<_, StoreError>(std::thread::current().id())).await.unwrap();
+    assert_eq!(ran_on, here);
+
+    // Every reader held: the read waits on the blocking pool until one is free.
+    let guards: Vec<_> = db.inner.readers.iter().map(|r| r.lock().unwrap()).collect();
+    let waiting = tokio::spawn({
+        let db = db.clone();
+        async move { db.read_point(|c| Ok::<_, StoreError>((value(c, 2)?, std::thread::current().id()))).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!waiting.is_finished(), "a busy store must make the read wait, not fail");
+    drop(guards);
+    let (v, thread) = waiting.await.unwrap().unwrap();
+    assert_eq!(v, "two");
+    assert_ne!(thread, here);
+    // Errors of the look-up come back as they are.
+    assert!(matches!(db.read_point(|c| value(c, 3)).await, Err(StoreError::Sqlite(_))));
+}
+
+struct Unpark(std::thread::Thread);
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Polls `f` to completion on this thread, outside any runtime's scheduler.
+fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park_timeout(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_read_started_while_the_runtime_shuts_down_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&dir);
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let handle = rt.handle().clone();
+    assert_eq!(rt.block_on(db.read(|c| value(c, 1))).unwrap(), "one");
+    // A server task still finishing a request after its runtime began to shut down: the
+    // blocking pool refuses (cancels) new work.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    let _in = handle.enter();
+    let read = block_on(db.read(|c| value(c, 1)));
+    assert!(matches!(read, Err(StoreError::Stopped)), "{read:?}");
+    let write = block_on(db.write(|c: &mut Connection| value(c, 2)));
+    assert!(matches!(write, Err(StoreError::Stopped)), "{write:?}");
+    // The store itself is unharmed: another runtime reads on.
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    drop(_in);
+    assert_eq!(rt.block_on(db.read(|c| value(c, 2))).unwrap(), "two");
+}
