@@ -6,16 +6,8 @@
 //! in rowid order and only the two look-ups each index: the entries are short (key and
 //! rowid), so the indexes stay small enough for the writer's cache, and keys are visited in
 //! sorted order within a batch so that each page is reached once.
-//!
-//! New links are group-committed: each `insert_links` call queues its batch, then takes the
-//! writer; whichever call gets the writer first inserts every batch queued so far in one
-//! transaction (keys sorted across batches) and answers each caller. Concurrent chunks of a
-//! registration therefore share a commit, and pages of the random indexes dirtied by both
-//! are written to the WAL once. A caller returns only after the transaction holding its links
-//! has committed, so durability is unchanged.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use renkei_store::sqlite::{Sqlite, Tuning};
 use renkei_store::StoreError;
@@ -53,17 +45,9 @@ fn sorted_order<T: Ord>(keys: &[T]) -> Vec<usize> {
     order
 }
 
-/// A batch of new links waiting for the next group commit, and who to tell the outcome.
-struct Queued {
-    agency: AgencyCode,
-    links: Vec<NewLink>,
-    done: tokio::sync::oneshot::Sender<Result<u64, String>>,
-}
-
 #[derive(Clone)]
 pub struct SqliteStore {
     db: Sqlite,
-    queue: Arc<Mutex<Vec<Queued>>>,
 }
 
 impl SqliteStore {
@@ -72,10 +56,7 @@ impl SqliteStore {
         let db = tokio::task::spawn_blocking(move || Sqlite::open_with(&path, MIGRATIONS, TUNING))
             .await
             .map_err(|e| StoreError::Corrupt(e.to_string()))??;
-        Ok(SqliteStore {
-            db,
-            queue: Arc::default(),
-        })
+        Ok(SqliteStore { db })
     }
 
     pub(super) async fn find_links(
@@ -106,48 +87,33 @@ impl SqliteStore {
     pub(super) async fn insert_links(
         &self,
         agency: AgencyCode,
-        links: Vec<NewLink>,
+        mut links: Vec<NewLink>,
     ) -> Result<u64, StoreError> {
-        let (done, answer) = tokio::sync::oneshot::channel();
-        self.queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Queued {
-                agency,
-                links,
-                done,
-            });
-        let queue = self.queue.clone();
-        // Commits every batch queued so far (ours included, unless an earlier call took it).
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        links.sort_unstable_by_key(|l| l.number_key);
         self.db
             .write(move |conn| {
-                let batches = std::mem::take(&mut *queue.lock().unwrap_or_else(|e| e.into_inner()));
-                if batches.is_empty() {
-                    return Ok::<_, StoreError>(());
-                }
-                match insert_batches(conn, &batches) {
-                    Ok(counts) => {
-                        for (b, n) in batches.into_iter().zip(counts) {
-                            let _ = b.done.send(Ok(n));
-                        }
+                let tx = conn.transaction()?;
+                let mut inserted = 0;
+                {
+                    let mut stmt = tx.prepare_cached(
+                        "INSERT OR IGNORE INTO links (agency, number_key, person_key, fugo, issued_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?;
+                    for link in &links {
+                        inserted += stmt.execute(params![
+                            agency.as_str(),
+                            &link.number_key[..],
+                            &link.person_key[..],
+                            link.fugo.0,
+                            now
+                        ])? as u64;
                     }
-                    Err(e) => {
-                        let message = e.to_string();
-                        for b in batches {
-                            let _ = b.done.send(Err(message.clone()));
-                        }
-                    }
                 }
-                Ok(())
+                tx.commit()?;
+                Ok(inserted)
             })
-            .await?;
-        match answer.await {
-            Ok(Ok(inserted)) => Ok(inserted),
-            Ok(Err(message)) => Err(StoreError::Io(std::io::Error::other(message))),
-            Err(_) => Err(StoreError::Corrupt(
-                "links batch was dropped uncommitted".into(),
-            )),
-        }
+            .await
     }
 
     pub(super) async fn person_of(
@@ -218,12 +184,7 @@ impl SqliteStore {
                          VALUES (?1, ?2, ?3, ?4)",
                     )?;
                     for c in &checkpoints {
-                        stmt.execute(params![
-                            c.seq as i64,
-                            &c.hash[..],
-                            c.time_micros,
-                            c.signature
-                        ])?;
+                        stmt.execute(params![c.seq as i64, &c.hash[..], c.time_micros, c.signature])?;
                     }
                 }
                 tx.commit()?;
@@ -262,8 +223,11 @@ impl SqliteStore {
                     .optional()?
                     .map(Row::into_entry)
                     .transpose()?;
-                let checkpointed: Option<i64> =
-                    conn.query_row("SELECT MAX(seq) FROM record_checkpoints", [], |r| r.get(0))?;
+                let checkpointed: Option<i64> = conn.query_row(
+                    "SELECT MAX(seq) FROM record_checkpoints",
+                    [],
+                    |r| r.get(0),
+                )?;
                 Ok(LogHead {
                     last,
                     checkpointed_seq: checkpointed.unwrap_or(0) as u64,
@@ -298,43 +262,6 @@ impl SqliteStore {
             })
             .await
     }
-}
-
-/// Inserts the links of all `batches` in one transaction, keys in ascending order across
-/// batches; the number of links each batch added (a link already present is ignored).
-fn insert_batches(
-    conn: &mut rusqlite::Connection,
-    batches: &[Queued],
-) -> Result<Vec<u64>, StoreError> {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut order: Vec<(usize, usize)> = batches
-        .iter()
-        .enumerate()
-        .flat_map(|(b, batch)| (0..batch.links.len()).map(move |i| (b, i)))
-        .collect();
-    let key =
-        |&(b, i): &(usize, usize)| (batches[b].agency.as_str(), &batches[b].links[i].number_key);
-    order.sort_unstable_by(|x, y| key(x).cmp(&key(y)));
-    let mut counts = vec![0u64; batches.len()];
-    let tx = conn.transaction()?;
-    {
-        let mut stmt = tx.prepare_cached(
-            "INSERT OR IGNORE INTO links (agency, number_key, person_key, fugo, issued_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for (b, i) in order {
-            let link = &batches[b].links[i];
-            counts[b] += stmt.execute(params![
-                batches[b].agency.as_str(),
-                &link.number_key[..],
-                &link.person_key[..],
-                link.fugo.0,
-                now
-            ])? as u64;
-        }
-    }
-    tx.commit()?;
-    Ok(counts)
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {

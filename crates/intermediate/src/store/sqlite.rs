@@ -4,17 +4,8 @@
 //! A subscriber's person key and 被保険者番号 are effectively random, so each chunk reads and
 //! dirties about one page per row in each of their indexes: the writer gets a cache that
 //! holds both for millions of subscribers, and a chunk's keys are probed in sorted order.
-//!
-//! Chunks are group-applied: `apply_chunk` queues its chunk, then takes the writer; whichever
-//! call gets the writer first applies every chunk queued so far, in (tenant, job, seq) order,
-//! each under its own savepoint, and commits them together. When the terminal's chunks arrive
-//! faster than they are applied, two or three share one commit, so the pages of the random
-//! indexes that they both dirty go to the WAL once. Every chunk is planned exactly as when
-//! applied alone (it sees the chunks before it, committed or in the same transaction), and a
-//! caller returns only after the transaction holding its chunk has committed.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use renkei_store::sqlite::{Sqlite, Tuning};
 use renkei_store::StoreError;
@@ -74,23 +65,12 @@ const TUNING: Tuning = Tuning {
 
 pub struct SqliteStore {
     pub(crate) db: Sqlite,
-    queue: Arc<Mutex<Vec<QueuedChunk>>>,
-}
-
-/// A chunk waiting for the next group apply, and who to tell the outcome.
-struct QueuedChunk {
-    tenant: String,
-    seq: u32,
-    ctx: ChunkContext,
-    items: Vec<Item>,
-    done: tokio::sync::oneshot::Sender<Result<Applied, String>>,
 }
 
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         Ok(SqliteStore {
             db: Sqlite::open_with(path, MIGRATIONS, TUNING)?,
-            queue: Arc::default(),
         })
     }
 
@@ -210,40 +190,46 @@ impl SqliteStore {
         ctx: &ChunkContext,
         items: Vec<Item>,
     ) -> Result<Applied, StoreError> {
-        let (done, answer) = tokio::sync::oneshot::channel();
-        self.queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(QueuedChunk {
-                tenant: tenant.to_owned(),
-                seq,
-                ctx: ctx.clone(),
-                items,
-                done,
-            });
-        let queue = self.queue.clone();
-        // Applies every chunk queued so far (ours included, unless an earlier call took it).
+        let (tenant, ctx) = (tenant.to_owned(), ctx.clone());
         self.db
             .write(move |conn| {
-                let mut chunks =
-                    std::mem::take(&mut *queue.lock().unwrap_or_else(|e| e.into_inner()));
-                if chunks.is_empty() {
-                    return Ok(());
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                if let Some(done) = stored_results(&tx, &tenant, &ctx.job_id, seq)? {
+                    return Ok(Applied::Done(done));
                 }
-                chunks.sort_by(|a, b| {
-                    (&a.tenant, &a.ctx.job_id, a.seq).cmp(&(&b.tenant, &b.ctx.job_id, b.seq))
-                });
-                apply_group(conn, chunks);
-                Ok::<_, StoreError>(())
+                if seq > 0 && !chunk_exists(&tx, &tenant, &ctx.job_id, seq - 1)? {
+                    return Ok(Applied::PreviousPending(items));
+                }
+                let next_branch: u64 = tx.query_row(
+                    "SELECT next_branch FROM tenants WHERE code = ?1",
+                    [&tenant],
+                    |r| r.get(0),
+                )?;
+                let existing = load_existing(&tx, &tenant, &items)?;
+                let plan = plan_chunk(&ctx.plan_context(), items, existing, next_branch);
+                write_plan(&tx, &tenant, &plan)?;
+                tx.execute(
+                    "UPDATE tenants SET next_branch = ?2 WHERE code = ?1",
+                    params![tenant, plan.next_branch],
+                )?;
+                let (registered, held) = counts(&plan.results);
+                tx.execute(
+                    "INSERT INTO reg_chunks (tenant, job_id, seq, rows, registered, held, results)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        tenant,
+                        ctx.job_id,
+                        seq,
+                        plan.results.len(),
+                        registered,
+                        held,
+                        results_json(&plan.results)
+                    ],
+                )?;
+                tx.commit()?;
+                Ok(Applied::Done(plan.results))
             })
-            .await?;
-        match answer.await {
-            Ok(Ok(applied)) => Ok(applied),
-            Ok(Err(message)) => Err(StoreError::Io(std::io::Error::other(message))),
-            Err(_) => Err(StoreError::Io(std::io::Error::other(
-                "chunk was dropped unapplied",
-            ))),
-        }
+            .await
     }
 
     pub async fn finish_job(
@@ -348,86 +334,6 @@ fn status(conn: &Connection, tenant: &str, job_id: &str) -> Result<Option<JobSta
         held,
         finished: finished.is_some(),
     }))
-}
-
-/// Applies `chunks` (in order) in one IMMEDIATE transaction, each under a savepoint so that a
-/// chunk that fails leaves the others applied, and answers every chunk's caller.
-fn apply_group(conn: &mut Connection, chunks: Vec<QueuedChunk>) {
-    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-        Ok(tx) => tx,
-        Err(e) => {
-            let message = StoreError::from(e).to_string();
-            for c in chunks {
-                let _ = c.done.send(Err(message.clone()));
-            }
-            return;
-        }
-    };
-    let mut answers = Vec::with_capacity(chunks.len());
-    for c in chunks {
-        let outcome = tx.savepoint().map_err(StoreError::from).and_then(|mut sp| {
-            sp.set_drop_behavior(rusqlite::DropBehavior::Rollback);
-            let applied = apply_one(&sp, &c.tenant, c.seq, &c.ctx, c.items)?;
-            sp.commit()?;
-            Ok(applied)
-        });
-        answers.push((c.done, outcome.map_err(|e| e.to_string())));
-    }
-    if let Err(e) = tx.commit() {
-        let message = StoreError::from(e).to_string();
-        for (done, outcome) in answers {
-            let _ = done.send(outcome.and(Err(message.clone())));
-        }
-        return;
-    }
-    for (done, outcome) in answers {
-        let _ = done.send(outcome);
-    }
-}
-
-/// One chunk: its stored results if already applied, `PreviousPending` if the chunk before it
-/// is not applied, else planned against what is stored (earlier chunks of the group included)
-/// and written.
-fn apply_one(
-    tx: &Connection,
-    tenant: &str,
-    seq: u32,
-    ctx: &ChunkContext,
-    items: Vec<Item>,
-) -> Result<Applied, StoreError> {
-    if let Some(done) = stored_results(tx, tenant, &ctx.job_id, seq)? {
-        return Ok(Applied::Done(done));
-    }
-    if seq > 0 && !chunk_exists(tx, tenant, &ctx.job_id, seq - 1)? {
-        return Ok(Applied::PreviousPending(items));
-    }
-    let next_branch: u64 = tx.query_row(
-        "SELECT next_branch FROM tenants WHERE code = ?1",
-        [tenant],
-        |r| r.get(0),
-    )?;
-    let existing = load_existing(tx, tenant, &items)?;
-    let plan = plan_chunk(&ctx.plan_context(), items, existing, next_branch);
-    write_plan(tx, tenant, &plan)?;
-    tx.execute(
-        "UPDATE tenants SET next_branch = ?2 WHERE code = ?1",
-        params![tenant, plan.next_branch],
-    )?;
-    let (registered, held) = counts(&plan.results);
-    tx.execute(
-        "INSERT INTO reg_chunks (tenant, job_id, seq, rows, registered, held, results)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            tenant,
-            ctx.job_id,
-            seq,
-            plan.results.len(),
-            registered,
-            held,
-            results_json(&plan.results)
-        ],
-    )?;
-    Ok(Applied::Done(plan.results))
 }
 
 fn chunk_exists(

@@ -1,14 +1,14 @@
 //! Applying a chunk on SQLite: the look-ups the planner needs and the writes of its plan.
 
 use renkei_store::StoreError;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Transaction};
 
 use super::super::{change_code, iso, now, SUBSCRIBER_COLUMNS};
 use super::subscriber;
 use crate::domain::plan::{Existing, Item};
 
 pub(super) fn load_existing(
-    tx: &Connection,
+    tx: &Transaction<'_>,
     tenant: &str,
     items: &[Item],
 ) -> Result<Existing, StoreError> {
@@ -66,7 +66,7 @@ pub(super) fn load_existing(
 }
 
 pub(super) fn write_plan(
-    tx: &Connection,
+    tx: &Transaction<'_>,
     tenant: &str,
     plan: &crate::domain::plan::Plan,
 ) -> Result<(), StoreError> {
