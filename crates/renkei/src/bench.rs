@@ -118,6 +118,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         ..RegisterOptions::default()
     };
     reset_peak_memory();
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let summary = register_file(
         &client,
@@ -129,6 +130,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     )
     .await?;
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = cpu_before.zip(cpu_seconds()).map(|(a, b)| b - a);
     let peak = peak_memory_kib();
     anyhow::ensure!(
         summary.progress.registered == records,
@@ -154,6 +156,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         peak.map(|k| (k / 1024).to_string())
             .unwrap_or_else(|| "n/a".into())
     );
+    if let Some(cpu) = cpu {
+        println!(
+            "  CPU user+sys (process)  : {cpu:8.2} s  {:>10.1} µs/record  (load average {})",
+            cpu * 1e6 / records as f64,
+            load_average()
+        );
+    }
     println!(
         "  plain SQLite insert     : {baseline:8.2} s  {:>10} rows/s",
         group(baseline_rate as u64)
@@ -187,6 +196,26 @@ fn plain_sqlite_insert(file: &Path, db: &Path) -> anyhow::Result<(u64, f64)> {
     }
     tx.commit()?;
     Ok((rows, started.elapsed().as_secs_f64()))
+}
+
+/// User plus system CPU time of this process (all threads: servers and client), in seconds.
+/// Unlike wall-clock rates it is hardly changed by other work on a shared machine.
+pub(crate) fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // Clock ticks: USER_HZ is 100 on Linux for every architecture this runs on.
+    Some((utime + stime) / 100.0)
+}
+
+/// The 1-minute load average, to read wall-clock rates against.
+pub(crate) fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "n/a".into())
 }
 
 /// Resets the kernel's peak-RSS mark (VmHWM) so that only what follows is measured.
