@@ -36,7 +36,9 @@ pub mod domain;
 pub mod inquiry;
 pub mod issue;
 pub mod party;
-pub mod permission;
+/// The permission table is network-wide reference data (別表第二), kept in `wire` so that
+/// every system and the terminal read the same table; the hub is the one that enforces it.
+pub use renkei_wire::permission;
 pub mod record_log;
 pub mod recorder;
 pub mod store;

@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use renkei_hub::permission::{InstitutionKind, PermissionTable};
+use renkei_wire::permission::{InstitutionKind, PermissionTable};
 use renkei_wire::msg::inquiry::{InquiryAnswer, InsurerInquire, InsurerInquireRequest};
 use renkei_wire::CallError;
 use serde::{Deserialize, Serialize};

@@ -162,7 +162,7 @@ struct RawRule {
 }
 
 impl PermissionTable {
-    /// The table shipped with renkei (`crates/hub/data/permissions.toml`).
+    /// The table shipped with renkei (`crates/wire/data/permissions.toml`).
     pub fn builtin() -> PermissionTable {
         PermissionTable::parse(BUILTIN).expect("the shipped permission table is valid")
     }
