@@ -7,13 +7,13 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use http::StatusCode;
+use renkei_hub::party::{outcome_of, PartyLog, PartyRecord, Side};
+use renkei_hub::record_log::Outcome;
 use renkei_wire::msg::agency::{AgencyInquire, AgencyInquireRequest};
 use renkei_wire::msg::inquiry::{
     answer_message, Inquire, InquireRequest, InquireResponse, Provide, ProvideRequest,
     ProvideResponse, Provided,
 };
-use renkei_hub::party::{outcome_of, PartyLog, PartyRecord, Side};
-use renkei_hub::record_log::Outcome;
 use renkei_wire::signing::Signer;
 use renkei_wire::{ApiError, Body, CallError, Client, Endpoint, Identity, Role};
 

@@ -28,7 +28,13 @@ const HOUSEHOLDS: &[(&str, u32)] = &[
 ];
 
 const CARE_LEVELS: &[&str] = &[
-    "要支援1", "要支援2", "要介護1", "要介護2", "要介護3", "要介護4", "要介護5",
+    "要支援1",
+    "要支援2",
+    "要介護1",
+    "要介護2",
+    "要介護3",
+    "要介護4",
+    "要介護5",
 ];
 
 /// A small deterministic mixer (SplitMix64), so the same resident always gets the same data.
@@ -55,7 +61,12 @@ pub fn synthetic(seed: u64) -> Vec<(&'static str, Items)> {
     tax.insert("課税所得".into(), income.to_string());
     tax.insert(
         "住民税".into(),
-        if income < 450_000 { "非課税" } else { "課税" }.into(),
+        if income < 450_000 {
+            "非課税"
+        } else {
+            "課税"
+        }
+        .into(),
     );
     out.push(("J01", tax));
     let (household, members) = HOUSEHOLDS[((r >> 24) % HOUSEHOLDS.len() as u64) as usize];
@@ -89,7 +100,9 @@ mod tests {
             assert_eq!(tax["住民税"] == "課税", income >= 450_000, "{tax:?}");
             taxed += usize::from(income >= 450_000);
             certified += usize::from(h.len() == 3);
-            assert!(h.iter().all(|(code, _)| INFO.iter().any(|(c, _)| c == code)));
+            assert!(h
+                .iter()
+                .all(|(code, _)| INFO.iter().any(|(c, _)| c == code)));
         }
         assert!((1500..2100).contains(&taxed), "{taxed}");
         assert!((800..1200).contains(&certified), "{certified}");

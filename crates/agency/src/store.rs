@@ -13,7 +13,8 @@ use rusqlite::{params, OptionalExtension};
 
 use crate::holdings::Items;
 
-const SQLITE: &[&str] = &["
+const SQLITE: &[&str] = &[
+    "
     CREATE TABLE residents (
         atena TEXT PRIMARY KEY,          -- 宛名番号
         fugo  TEXT NOT NULL UNIQUE       -- this agency's 機関別符号
@@ -24,9 +25,12 @@ const SQLITE: &[&str] = &["
         items TEXT NOT NULL,             -- JSON object, item name → value
         PRIMARY KEY (fugo, info)
     ) WITHOUT ROWID;
-", renkei_hub::party::SQLITE];
+",
+    renkei_hub::party::SQLITE,
+];
 
-const POSTGRES: &[&str] = &["
+const POSTGRES: &[&str] = &[
+    "
     CREATE TABLE residents (
         atena TEXT PRIMARY KEY,
         fugo  TEXT NOT NULL UNIQUE
@@ -37,7 +41,9 @@ const POSTGRES: &[&str] = &["
         items TEXT NOT NULL,
         PRIMARY KEY (fugo, info)
     );
-", renkei_hub::party::POSTGRES];
+",
+    renkei_hub::party::POSTGRES,
+];
 
 /// A resident to record, with everything held about them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,9 +72,10 @@ impl Store {
         Ok(match url {
             StoreUrl::Sqlite(path) => {
                 let path: std::path::PathBuf = path.clone();
-                let db = tokio::task::spawn_blocking(move || Sqlite::open(Path::new(&path), SQLITE))
-                    .await
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))??;
+                let db =
+                    tokio::task::spawn_blocking(move || Sqlite::open(Path::new(&path), SQLITE))
+                        .await
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))??;
                 Store::Sqlite(db)
             }
             StoreUrl::Postgres { conn, schema } => {
@@ -97,7 +104,8 @@ impl Store {
                             "INSERT INTO residents (atena, fugo) VALUES (?1, ?2)
                              ON CONFLICT (atena) DO UPDATE SET fugo = excluded.fugo",
                         )?;
-                        let mut clear = tx.prepare_cached("DELETE FROM holdings WHERE fugo = ?1")?;
+                        let mut clear =
+                            tx.prepare_cached("DELETE FROM holdings WHERE fugo = ?1")?;
                         let mut hold = tx.prepare_cached(
                             "INSERT INTO holdings (fugo, info, items) VALUES (?1, ?2, ?3)",
                         )?;
@@ -208,7 +216,8 @@ impl Store {
         match self {
             Store::Sqlite(db) => {
                 db.read(|conn| {
-                    Ok(conn.query_row("SELECT COUNT(*) FROM residents", [], |r| r.get::<_, i64>(0))?
+                    Ok(conn
+                        .query_row("SELECT COUNT(*) FROM residents", [], |r| r.get::<_, i64>(0))?
                         as u64)
                 })
                 .await

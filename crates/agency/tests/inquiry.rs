@@ -16,7 +16,7 @@ use renkei_store::StoreUrl;
 use renkei_wire::msg::hub::Fugo;
 use renkei_wire::msg::inquiry::{Inquire, InquireRequest, InquireResponse, InquiryAnswer};
 use renkei_wire::pki::Pki;
-use renkei_wire::signing::{Signer, SignatureVerifier};
+use renkei_wire::signing::{SignatureVerifier, Signer};
 use renkei_wire::tls::TlsFiles;
 use renkei_wire::{CallError, Client, Identity, Role};
 use tokio::sync::watch;
@@ -216,7 +216,8 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
     for engine in engines("agency_inquiry") {
         let mut net = start(&engine.url).await;
         let signer = Signer::load(&net.intermediate).unwrap();
-        let as_intermediate = HubClient::new(net.intermediate.client_config().unwrap(), &net.hub_url);
+        let as_intermediate =
+            HubClient::new(net.intermediate.client_config().unwrap(), &net.hub_url);
         let koiki_fugo = as_intermediate
             .issue_fugo(KOIKI, &(0..8).map(number).collect::<Vec<_>>())
             .await
@@ -228,33 +229,63 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
         let f = |i: usize| koiki_fugo[i].clone().unwrap();
 
         // Data, converted to the city's 符号 and back: the answer never carries a 符号.
-        let r = net.inquire(&request(&signer, "q-1", &f(1), "K01", "J01")).await.unwrap();
-        assert_eq!(r.answer, InquiryAnswer::Data { items: items(1, "J01") }, "{}", engine.engine());
+        let r = net
+            .inquire(&request(&signer, "q-1", &f(1), "K01", "J01"))
+            .await
+            .unwrap();
+        assert_eq!(
+            r.answer,
+            InquiryAnswer::Data {
+                items: items(1, "J01")
+            },
+            "{}",
+            engine.engine()
+        );
         assert!(!r.replayed);
         let shown = serde_json::to_string(&r).unwrap();
         assert!(!shown.contains(&city_fugo[0].as_ref().unwrap().0) && !shown.contains(&f(1).0));
         assert!(!shown.contains(&number(1).expose().to_string()));
 
         // Re-sent: the same outcome and entry, nothing appended.
-        let again = net.inquire(&request(&signer, "q-1", &f(1), "K01", "J01")).await.unwrap();
-        assert_eq!((again.record, again.replayed, &again.answer), (r.record, true, &r.answer));
+        let again = net
+            .inquire(&request(&signer, "q-1", &f(1), "K01", "J01"))
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.record, again.replayed, &again.answer),
+            (r.record, true, &r.answer)
+        );
         // The same id for another inquiry is refused, not recorded.
-        let reused = net.inquire(&request(&signer, "q-1", &f(1), "K01", "J02")).await;
+        let reused = net
+            .inquire(&request(&signer, "q-1", &f(1), "K01", "J02"))
+            .await;
         assert!(matches!(reused, Err(CallError::Api(e)) if e.code == "request_id_reused"));
 
         // A resident the city does not know (no 符号 of the city), and one it holds no
         // 介護 record for.
-        let r = net.inquire(&request(&signer, "q-2", &f(6), "K01", "J02")).await.unwrap();
+        let r = net
+            .inquire(&request(&signer, "q-2", &f(6), "K01", "J02"))
+            .await
+            .unwrap();
         assert_eq!(r.answer, InquiryAnswer::NoRecord);
         let uncertified = (0..5).find(|&i| holdings::synthetic(i).len() == 2).unwrap();
         let r = net
-            .inquire(&request(&signer, "q-3", &f(uncertified as usize), "K04", "J05"))
+            .inquire(&request(
+                &signer,
+                "q-3",
+                &f(uncertified as usize),
+                "K04",
+                "J05",
+            ))
             .await
             .unwrap();
         assert_eq!(r.answer, InquiryAnswer::NoRecord);
 
         // Refused with the rule, recorded once also when re-sent.
-        let refused = net.inquire(&request(&signer, "q-4", &f(1), "K01", "J04")).await.unwrap();
+        let refused = net
+            .inquire(&request(&signer, "q-4", &f(1), "K01", "J04"))
+            .await
+            .unwrap();
         match &refused.answer {
             InquiryAnswer::Refused { code, message } => {
                 assert_eq!(code, "info_not_for_task");
@@ -262,7 +293,10 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
             }
             other => panic!("{other:?}"),
         }
-        let again = net.inquire(&request(&signer, "q-4", &f(1), "K01", "J04")).await.unwrap();
+        let again = net
+            .inquire(&request(&signer, "q-4", &f(1), "K01", "J04"))
+            .await
+            .unwrap();
         assert_eq!((again.record, again.replayed), (refused.record, true));
 
         // Not recorded: an unknown 符号, a bad signature, a caller asking for someone else.
@@ -272,34 +306,68 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
         assert!(matches!(unknown, Err(CallError::Api(e)) if e.code == "unknown_fugo"));
         let mut forged = request(&signer, "q-6", &f(2), "K01", "J01");
         forged.info = "J02".into();
-        assert!(matches!(net.inquire(&forged).await, Err(CallError::Api(e)) if e.code == "bad_signature"));
+        assert!(
+            matches!(net.inquire(&forged).await, Err(CallError::Api(e)) if e.code == "bad_signature")
+        );
         let city_tls = net.files(CITY, Role::Agency);
         let as_city = Client::new(city_tls.client_config().unwrap(), &net.hub_url);
-        let mut other = request(&Signer::load(&city_tls).unwrap(), "q-7", &f(2), "K01", "J01");
-        other.signature = Signer::load(&city_tls).unwrap().sign(&other.signed_message());
+        let mut other = request(
+            &Signer::load(&city_tls).unwrap(),
+            "q-7",
+            &f(2),
+            "K01",
+            "J01",
+        );
+        other.signature = Signer::load(&city_tls)
+            .unwrap()
+            .sign(&other.signed_message());
         let e = as_city.call::<Inquire>(&other).await.unwrap_err();
         assert!(matches!(e, CallError::Api(e) if e.status == 403));
 
         // A provider that never answers: unavailable within the deadline (500 ms).
-        as_intermediate.issue_fugo(HUNG, &[number(2)]).await.unwrap();
+        as_intermediate
+            .issue_fugo(HUNG, &[number(2)])
+            .await
+            .unwrap();
         let mut to_hung = request(&signer, "q-hung", &f(2), "K01", "J01");
         to_hung.provider = HUNG.into();
         to_hung.signature = signer.sign(&to_hung.signed_message());
         let started = Instant::now();
         let hung = net.inquire(&to_hung).await.unwrap();
-        assert!(matches!(hung.answer, InquiryAnswer::Unavailable { .. }), "{:?}", hung.answer);
+        assert!(
+            matches!(hung.answer, InquiryAnswer::Unavailable { .. }),
+            "{:?}",
+            hung.answer
+        );
         let took = started.elapsed();
-        assert!(took >= Duration::from_millis(450) && took < Duration::from_secs(2), "{took:?}");
+        assert!(
+            took >= Duration::from_millis(450) && took < Duration::from_secs(2),
+            "{took:?}"
+        );
 
         // The provider goes down: unavailable within the deadline, recorded once, retryable.
         let (agency, agency_stop) = net.agency.take().unwrap();
         agency_stop.send(true).unwrap();
         agency.wait().await;
         let started = Instant::now();
-        let down = net.inquire(&request(&signer, "q-8", &f(3), "K01", "J01")).await.unwrap();
-        assert!(matches!(down.answer, InquiryAnswer::Unavailable { .. }), "{:?}", down.answer);
-        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
-        let retry = net.inquire(&request(&signer, "q-8", &f(3), "K01", "J01")).await.unwrap();
+        let down = net
+            .inquire(&request(&signer, "q-8", &f(3), "K01", "J01"))
+            .await
+            .unwrap();
+        assert!(
+            matches!(down.answer, InquiryAnswer::Unavailable { .. }),
+            "{:?}",
+            down.answer
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        let retry = net
+            .inquire(&request(&signer, "q-8", &f(3), "K01", "J01"))
+            .await
+            .unwrap();
         assert!(matches!(retry.answer, InquiryAnswer::Unavailable { .. }));
         assert_eq!(retry.record, down.record);
 
@@ -312,9 +380,17 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
         for round in 0..3 {
             let mut tasks = Vec::new();
             for k in 0..200 {
-                let req = request(&signer, &format!("down-{round}-{k}"), &f(k % 5), "K01", "J02");
+                let req = request(
+                    &signer,
+                    &format!("down-{round}-{k}"),
+                    &f(k % 5),
+                    "K01",
+                    "J02",
+                );
                 let client = Client::new(net.intermediate.client_config().unwrap(), &net.hub_url);
-                tasks.push(tokio::spawn(async move { client.call::<Inquire>(&req).await }));
+                tasks.push(tokio::spawn(
+                    async move { client.call::<Inquire>(&req).await },
+                ));
             }
             for t in tasks {
                 let r = t.await.unwrap().unwrap();
@@ -350,7 +426,10 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
         .unwrap();
         assert_eq!(summary.entries, 606);
         use renkei_hub::record_log::Outcome;
-        let outcomes: Vec<_> = log.entries[..6].iter().map(|e| e.exchange.outcome.clone()).collect();
+        let outcomes: Vec<_> = log.entries[..6]
+            .iter()
+            .map(|e| e.exchange.outcome.clone())
+            .collect();
         assert_eq!(
             outcomes,
             vec![
@@ -372,15 +451,20 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
             e.hash = renkei_hub::record_log::entry_hash(&prev, e.seq, e.time_micros, &e.exchange);
             prev = e.hash;
         }
-        let err = verify_with(&forged, &[], &net.log_public_key, |e| evidence::verify_entry(e, &verifier))
-            .unwrap_err();
+        let err = verify_with(&forged, &[], &net.log_public_key, |e| {
+            evidence::verify_entry(e, &verifier)
+        })
+        .unwrap_err();
         assert_eq!(err.first_bad_entry(), 2, "{err}");
         // With the checkpoints, the rewritten chain is caught by them as well.
         assert!(verify_with(&forged, &log.checkpoints, &net.log_public_key, |_| Ok(())).is_err());
 
         // Data answers carry the city's signature; the request the intermediate's.
         let (sig, _) = evidence::decode(&log.entries[0].exchange.answer_signature).unwrap();
-        assert_eq!(verifier.verify(&sig, b"x").unwrap_err(), "署名が内容と一致しません");
+        assert_eq!(
+            verifier.verify(&sig, b"x").unwrap_err(),
+            "署名が内容と一致しません"
+        );
     }
 }
 

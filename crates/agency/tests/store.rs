@@ -33,20 +33,37 @@ async fn residents_and_holdings_round_trip_and_reload_replaces() {
             .await
             .unwrap();
         assert_eq!(store.count().await.unwrap(), 2, "{}", engine.engine());
-        assert_eq!(store.fugo_of("A000001").await.unwrap(), Some(Fugo("FUGO1".into())));
+        assert_eq!(
+            store.fugo_of("A000001").await.unwrap(),
+            Some(Fugo("FUGO1".into()))
+        );
         assert_eq!(store.fugo_of("A999999").await.unwrap(), None);
-        let held = store.holding(&Fugo("FUGO1".into()), "J02").await.unwrap().unwrap();
+        let held = store
+            .holding(&Fugo("FUGO1".into()), "J02")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(held["項目"], "単身");
-        assert_eq!(store.holding(&Fugo("FUGO2".into()), "J02").await.unwrap(), None);
+        assert_eq!(
+            store.holding(&Fugo("FUGO2".into()), "J02").await.unwrap(),
+            None
+        );
         // Loading again replaces a resident's holdings.
         store
             .upsert_residents(vec![resident(1, &[("J05", "要介護2")])])
             .await
             .unwrap();
         assert_eq!(store.count().await.unwrap(), 2);
-        assert_eq!(store.holding(&Fugo("FUGO1".into()), "J01").await.unwrap(), None);
         assert_eq!(
-            store.holding(&Fugo("FUGO1".into()), "J05").await.unwrap().unwrap()["項目"],
+            store.holding(&Fugo("FUGO1".into()), "J01").await.unwrap(),
+            None
+        );
+        assert_eq!(
+            store
+                .holding(&Fugo("FUGO1".into()), "J05")
+                .await
+                .unwrap()
+                .unwrap()["項目"],
             "要介護2"
         );
     }

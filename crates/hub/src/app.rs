@@ -8,17 +8,17 @@ use renkei_registry::RegistryClient;
 use renkei_store::{StoreError, StoreUrl};
 use renkei_wire::metrics::Metrics;
 use renkei_wire::server::{self, RunningServer};
-use renkei_wire::tls::TlsError;
 use renkei_wire::signing::SignatureVerifier;
+use renkei_wire::tls::TlsError;
 use renkei_wire::Client;
 use tokio::sync::watch;
 
 use crate::config::HubConfig;
 use crate::domain::Derivation;
 use crate::inquiry::Inquiries;
+use crate::issue::Issuer;
 use crate::permission::PermissionTable;
 use crate::recorder::Recorder;
-use crate::issue::Issuer;
 use crate::store::Store;
 
 /// How long the hub waits for J-LIS before answering `registry_unavailable`.

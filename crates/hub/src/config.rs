@@ -144,7 +144,12 @@ mod tests {
         assert_eq!(back.directory, c.directory);
         assert_eq!(back.keys.log_public_key(), c.keys.log_public_key());
         let shown = format!("{back:?}");
-        for key in [&c.keys.number_hash, &c.keys.person, &c.keys.fugo, &c.keys.log_signing] {
+        for key in [
+            &c.keys.number_hash,
+            &c.keys.person,
+            &c.keys.fugo,
+            &c.keys.log_signing,
+        ] {
             assert!(!shown.contains(&key.to_hex()));
         }
         back.apply_env(|name| {

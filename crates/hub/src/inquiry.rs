@@ -124,7 +124,8 @@ impl Inquiries {
             );
         }
         let help = "情報照会 answered by the hub, by outcome.";
-        let c = |outcome| metrics.counter("renkei_hub_inquiries_total", &[("outcome", outcome)], help);
+        let c =
+            |outcome| metrics.counter("renkei_hub_inquiries_total", &[("outcome", outcome)], help);
         let counters = Counters {
             data: c("data"),
             no_record: c("no_record"),
@@ -213,7 +214,10 @@ impl Inquiries {
         };
 
         let (outcome, answer, answer_evidence) =
-            match me.table.authorize(asker.kind, &req.task, provider.kind, &req.info) {
+            match me
+                .table
+                .authorize(asker.kind, &req.task, provider.kind, &req.info)
+            {
                 Err(refusal) => (
                     Outcome::from(&refusal),
                     InquiryAnswer::Refused {
@@ -224,7 +228,10 @@ impl Inquiries {
                 ),
                 Ok(_rule) => me.ask_provider(&req, asker, provider, &person).await?,
             };
-        let recorded = me.recorder.record(exchange(outcome, answer_evidence)).await?;
+        let recorded = me
+            .recorder
+            .record(exchange(outcome, answer_evidence))
+            .await?;
         // A concurrent duplicate may have been recorded first: answer like a re-send.
         let replayed = !recorded.new;
         match &answer {
@@ -253,7 +260,8 @@ impl Inquiries {
         let me = &*self.inner;
         if caller.role != Role::Intermediate {
             return Err(InquiryError::Forbidden(
-                "保険者間の照会を記録できるのは中間サーバだけです（規則: 中間サーバ内の照会）".into(),
+                "保険者間の照会を記録できるのは中間サーバだけです（規則: 中間サーバ内の照会）"
+                    .into(),
             ));
         }
         let q = &req.inquiry;
@@ -299,7 +307,10 @@ impl Inquiries {
             .await?
             .ok_or_else(|| InquiryError::UnknownFugo(q.request_id.clone()))?;
         let (outcome, refused, answer_evidence) =
-            match me.table.authorize(asker.kind, &q.task, provider.kind, &q.info) {
+            match me
+                .table
+                .authorize(asker.kind, &q.task, provider.kind, &q.info)
+            {
                 Err(r) => (
                     Outcome::from(&r),
                     Some((r.code().to_owned(), r.to_string())),
@@ -377,7 +388,10 @@ fn refusal_answer(
     req: &InquireRequest,
     code: &str,
 ) -> InquiryAnswer {
-    let message = match me.table.authorize(asker.kind, &req.task, provider.kind, &req.info) {
+    let message = match me
+        .table
+        .authorize(asker.kind, &req.task, provider.kind, &req.info)
+    {
         Err(r) => r.to_string(),
         Ok(_) => format!("この照会は記録時の許可表で拒否されました（拒否: {code}）"),
     };
@@ -505,8 +519,7 @@ impl Inner {
         }
         Ok(match self.call(provider, &forward).await {
             Ok((answer, signature)) => {
-                let evidence =
-                    evidence::encode(&signature, &answer_digest(&forward.fugo, &answer));
+                let evidence = evidence::encode(&signature, &answer_digest(&forward.fugo, &answer));
                 match answer {
                     Provided::Data { items } => {
                         (Outcome::Data, InquiryAnswer::Data { items }, evidence)
@@ -549,7 +562,9 @@ impl Inner {
                 Ok(answer) => {
                     let message = answer_message(forward, &answer.answer);
                     return match self.verifier.verify(&answer.signature, &message) {
-                        Ok(who) if who.code == provider.signer => Ok((answer.answer, answer.signature)),
+                        Ok(who) if who.code == provider.signer => {
+                            Ok((answer.answer, answer.signature))
+                        }
                         Ok(who) => {
                             tracing::warn!(provider = %forward.provider, signer = %who.code, "answer signed by another institution");
                             Err(unavailable("回答の署名者が提供者ではありません"))
@@ -660,12 +675,22 @@ pub mod evidence {
         };
         let (sig, digest) =
             decode(&x.request_signature).ok_or("照会の署名がありません（形式不正）")?;
-        let message = request_message(&x.request_id, &x.asker, &x.provider, &x.task, &x.info, &digest);
+        let message = request_message(
+            &x.request_id,
+            &x.asker,
+            &x.provider,
+            &x.task,
+            &x.info,
+            &digest,
+        );
         let who = verifier
             .verify(&sig, &message)
             .map_err(|e| format!("照会の署名: {e}"))?;
         if !signed_by(&who, &x.asker) {
-            return Err(format!("照会の署名者（{}）が照会者ではありません", who.code));
+            return Err(format!(
+                "照会の署名者（{}）が照会者ではありません",
+                who.code
+            ));
         }
         let kind = match x.outcome {
             Outcome::Data => 0,
@@ -686,7 +711,8 @@ pub mod evidence {
                 Err("回答の署名がありません".into())
             };
         }
-        let (sig, digest) = decode(&x.answer_signature).ok_or("回答の署名の形式が正しくありません")?;
+        let (sig, digest) =
+            decode(&x.answer_signature).ok_or("回答の署名の形式が正しくありません")?;
         let message = answer_message_parts(
             &x.request_id,
             &x.asker,
@@ -700,7 +726,10 @@ pub mod evidence {
             .verify(&sig, &message)
             .map_err(|e| format!("回答の署名: {e}"))?;
         if !signed_by(&who, &x.provider) {
-            return Err(format!("回答の署名者（{}）が提供者ではありません", who.code));
+            return Err(format!(
+                "回答の署名者（{}）が提供者ではありません",
+                who.code
+            ));
         }
         Ok(())
     }

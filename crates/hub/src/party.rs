@@ -184,7 +184,8 @@ pub enum Engine {
     Postgres(Postgres),
 }
 
-const INSERT: &str = "INSERT INTO party_records (party, side, asker, provider, task, info, request_id,
+const INSERT: &str =
+    "INSERT INTO party_records (party, side, asker, provider, task, info, request_id,
         final, outcome, refusal, disclosable, hub_seq, time_micros)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
     ON CONFLICT (party, side, asker, request_id, final) DO NOTHING";
@@ -328,25 +329,42 @@ impl Engine {
             }
         };
         rows.into_iter()
-            .map(|(party, side, asker, provider, task, info, request_id, code, refusal, disclosable, hub_seq, time_micros)| {
-                Ok(PartyRecord {
+            .map(
+                |(
                     party,
-                    side: match side {
-                        0 => Side::Asked,
-                        1 => Side::Provided,
-                        s => return Err(StoreError::Corrupt(format!("party_records.side {s}"))),
-                    },
+                    side,
                     asker,
                     provider,
                     task,
                     info,
                     request_id,
-                    outcome: outcome(code, refusal)?,
+                    code,
+                    refusal,
                     disclosable,
-                    hub_seq: hub_seq.map(|s| s as u64),
+                    hub_seq,
                     time_micros,
-                })
-            })
+                )| {
+                    Ok(PartyRecord {
+                        party,
+                        side: match side {
+                            0 => Side::Asked,
+                            1 => Side::Provided,
+                            s => {
+                                return Err(StoreError::Corrupt(format!("party_records.side {s}")))
+                            }
+                        },
+                        asker,
+                        provider,
+                        task,
+                        info,
+                        request_id,
+                        outcome: outcome(code, refusal)?,
+                        disclosable,
+                        hub_seq: hub_seq.map(|s| s as u64),
+                        time_micros,
+                    })
+                },
+            )
             .collect()
     }
 }
@@ -387,7 +405,8 @@ impl PartyLog {
     /// Records `record` (once: a record of the same key is kept as it was).
     pub async fn record(&self, record: PartyRecord) -> Result<(), StoreError> {
         let (reply, done) = oneshot::channel();
-        let gone = || StoreError::Corrupt("照会の記録（自機関分）の書き込みが停止しています".into());
+        let gone =
+            || StoreError::Corrupt("照会の記録（自機関分）の書き込みが停止しています".into());
         self.jobs
             .send(Job { record, reply })
             .await
@@ -432,7 +451,11 @@ pub fn reconcile(hub: &[Entry], parties: &[PartyRecords]) -> Result<Reconciled, 
     for e in hub {
         let x = &e.exchange;
         by_key.insert(
-            (x.asker.as_str(), x.request_id.as_str(), x.outcome != Outcome::Unavailable),
+            (
+                x.asker.as_str(),
+                x.request_id.as_str(),
+                x.outcome != Outcome::Unavailable,
+            ),
             e,
         );
     }
@@ -470,7 +493,10 @@ pub fn reconcile(hub: &[Entry], parties: &[PartyRecords]) -> Result<Reconciled, 
                 }
             };
             let problem = if !party_ok {
-                Some(format!("記録した機関（{}）が第{}号の当事者ではありません", r.party, e.seq))
+                Some(format!(
+                    "記録した機関（{}）が第{}号の当事者ではありません",
+                    r.party, e.seq
+                ))
             } else if (r.provider.as_str(), r.task.as_str(), r.info.as_str())
                 != (x.provider.as_str(), x.task.as_str(), x.info.as_str())
             {

@@ -90,7 +90,12 @@ impl Recorder {
         key: ring::signature::Ed25519KeyPair,
     ) -> Result<(Recorder, tokio::task::JoinHandle<()>), StoreError> {
         let head = store.log_head().await?;
-        let writer = LogWriter::resume(key, CHECKPOINT_EVERY, head.last.as_ref(), head.checkpointed_seq);
+        let writer = LogWriter::resume(
+            key,
+            CHECKPOINT_EVERY,
+            head.last.as_ref(),
+            head.checkpointed_seq,
+        );
         let (jobs, rx) = mpsc::channel(MAX_BATCH * 4);
         let memory = Arc::new(Mutex::new(Memory {
             recent: HashMap::new(),
@@ -135,7 +140,12 @@ struct State {
     memory: Arc<Mutex<Memory>>,
 }
 
-async fn run(store: Store, writer: LogWriter, mut rx: mpsc::Receiver<Job>, memory: Arc<Mutex<Memory>>) {
+async fn run(
+    store: Store,
+    writer: LogWriter,
+    mut rx: mpsc::Receiver<Job>,
+    memory: Arc<Mutex<Memory>>,
+) {
     let mut state = State {
         store,
         writer,
@@ -231,7 +241,10 @@ impl State {
                 // keys (the unique index refused it): redo the batch one by one.
                 tracing::warn!(error = %e, entries = entries.len(), "一括記録に失敗しました。1件ずつ記録します");
                 self.resume().await;
-                for job in fresh.into_iter().chain(duplicates.into_iter().map(|(j, _)| j)) {
+                for job in fresh
+                    .into_iter()
+                    .chain(duplicates.into_iter().map(|(j, _)| j))
+                {
                     let result = self.write_one(job.exchange, now).await;
                     let _ = job.reply.send(result);
                 }
@@ -239,7 +252,11 @@ impl State {
         }
     }
 
-    async fn write_one(&mut self, x: Exchange, now: OffsetDateTime) -> Result<Recorded, StoreError> {
+    async fn write_one(
+        &mut self,
+        x: Exchange,
+        now: OffsetDateTime,
+    ) -> Result<Recorded, StoreError> {
         let final_ = x.outcome != Outcome::Unavailable;
         let known = self.store.recorded(&x.asker, &x.request_id).await?;
         if let Some(entry) = known

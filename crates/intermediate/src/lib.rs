@@ -12,9 +12,9 @@ pub mod app;
 pub mod client;
 pub mod config;
 pub mod domain;
+pub mod fuhon;
 pub mod inquiry;
 pub mod jlis;
-pub mod fuhon;
 pub mod registration;
 pub mod store;
 

@@ -69,13 +69,20 @@ pub async fn run(args: AuditArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("{}: hub の設定を読めません", config_path.display()))?;
             let store_url = match store {
                 Some(url) => url,
-                None => format!("sqlite:{}", dir.canonicalize()?.join("hub/hub.db").display()),
+                None => format!(
+                    "sqlite:{}",
+                    dir.canonicalize()?.join("hub/hub.db").display()
+                ),
             };
             let public_key = match public_key {
                 Some(hex) => hex::decode(hex).context("--public-key は16進数で指定してください")?,
                 None => config.keys.log_public_key(),
             };
-            (store_url, public_key, ca.unwrap_or_else(|| dir.join("pki/ca.pem")))
+            (
+                store_url,
+                public_key,
+                ca.unwrap_or_else(|| dir.join("pki/ca.pem")),
+            )
         }
         None => (
             store.expect("required by clap"),
@@ -86,7 +93,11 @@ pub async fn run(args: AuditArgs) -> anyhow::Result<()> {
     };
     let url = StoreUrl::parse(&store_url, "hub")?;
     if let StoreUrl::Sqlite(path) = &url {
-        anyhow::ensure!(path.exists(), "{}: 情報提供等記録がありません", path.display());
+        anyhow::ensure!(
+            path.exists(),
+            "{}: 情報提供等記録がありません",
+            path.display()
+        );
     }
     let store = Store::open(&url).await?;
     // A row the store cannot read is named (by its entry number) like any other bad entry.

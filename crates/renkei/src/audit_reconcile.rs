@@ -44,7 +44,10 @@ pub async fn run(dir: &Path, store: Option<&str>) -> anyhow::Result<()> {
     .await?;
     parties.push(PartyRecords {
         system: "中間サーバ".into(),
-        covers: renkei_synth::koiki_unions().into_iter().map(|u| u.code).collect(),
+        covers: renkei_synth::koiki_unions()
+            .into_iter()
+            .map(|u| u.code)
+            .collect(),
         records: renkei_intermediate::inquiry::store::engine(&intermediate)
             .read_all()
             .await?,

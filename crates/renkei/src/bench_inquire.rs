@@ -67,7 +67,12 @@ fn cpu_time() -> Duration {
     // Fields after the command name (which is in parentheses and may hold spaces).
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
@@ -91,7 +96,12 @@ impl Run {
 }
 
 /// Runs `total` calls of `call(i)`, closed loop with `concurrency` tasks or paced at `rate`/s.
-async fn drive<F, Fut>(total: u64, concurrency: usize, rate: Option<u64>, call: F) -> anyhow::Result<Run>
+async fn drive<F, Fut>(
+    total: u64,
+    concurrency: usize,
+    rate: Option<u64>,
+    call: F,
+) -> anyhow::Result<Run>
 where
     F: Fn(u64) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
@@ -167,7 +177,11 @@ async fn echo_chain(
     let mut servers = Vec::new();
     let mut next: Option<Client> = None;
     for hop in (1..=3).rev() {
-        let tls = pki.issue(&Identity::new(format!("echo-{hop}"), Role::Operator, "echo"))?;
+        let tls = pki.issue(&Identity::new(
+            format!("echo-{hop}"),
+            Role::Operator,
+            "echo",
+        ))?;
         let forward = next.clone();
         let router = Router::new().route(
             Echo::PATH,
@@ -175,11 +189,11 @@ async fn echo_chain(
                 let forward = forward.clone();
                 async move {
                     match forward {
-                        Some(client) => client
-                            .call::<Echo>(&body)
-                            .await
-                            .map(Json)
-                            .map_err(|e| renkei_wire::ApiError::unavailable("echo", e.to_string())),
+                        Some(client) => {
+                            client.call::<Echo>(&body).await.map(Json).map_err(|e| {
+                                renkei_wire::ApiError::unavailable("echo", e.to_string())
+                            })
+                        }
                         None => Ok(Json(body)),
                     }
                 }
@@ -277,7 +291,13 @@ pub async fn run(args: InquireBenchArgs) -> anyhow::Result<()> {
         }
     };
     // Warm-up: connections, caches.
-    drive(2_000.min(args.inquiries), args.concurrency, None, ask("warm")).await?;
+    drive(
+        2_000.min(args.inquiries),
+        args.concurrency,
+        None,
+        ask("warm"),
+    )
+    .await?;
     let mut inquiry = drive(args.inquiries, args.concurrency, args.rate, ask("run")).await?;
 
     // The yardstick: a bare echo through three mutual-TLS hops, same client, similar body.
@@ -305,7 +325,13 @@ pub async fn run(args: InquireBenchArgs) -> anyhow::Result<()> {
             anyhow::Ok(())
         }
     };
-    drive(2_000.min(args.inquiries), args.concurrency, None, echo.clone()).await?;
+    drive(
+        2_000.min(args.inquiries),
+        args.concurrency,
+        None,
+        echo.clone(),
+    )
+    .await?;
     let mut bare = drive(args.inquiries, args.concurrency, args.rate, echo).await?;
     let _ = stop.send(true);
 
@@ -313,7 +339,10 @@ pub async fn run(args: InquireBenchArgs) -> anyhow::Result<()> {
     sandbox.stop().await;
     println!(
         "renkei bench inquire ({}, {} inquiries, {})",
-        args.store.as_deref().map(|_| "postgres").unwrap_or("sqlite"),
+        args.store
+            .as_deref()
+            .map(|_| "postgres")
+            .unwrap_or("sqlite"),
         group(args.inquiries),
         match args.rate {
             Some(r) => format!("open loop at {} /s", group(r)),
@@ -330,7 +359,10 @@ pub async fn run(args: InquireBenchArgs) -> anyhow::Result<()> {
 }
 
 /// 枝番 of the registered subscribers whose address is in 世田谷区.
-fn setagaya_branches(file: &std::path::Path, result: &std::path::Path) -> anyhow::Result<Vec<String>> {
+fn setagaya_branches(
+    file: &std::path::Path,
+    result: &std::path::Path,
+) -> anyhow::Result<Vec<String>> {
     let mut lines = std::collections::HashSet::new();
     let mut reader = csv::Reader::from_path(file)?;
     for (i, r) in reader.records().enumerate() {
@@ -339,7 +371,8 @@ fn setagaya_branches(file: &std::path::Path, result: &std::path::Path) -> anyhow
         }
     }
     let bytes = std::fs::read(result)?;
-    let mut reader = csv::Reader::from_reader(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes));
+    let mut reader =
+        csv::Reader::from_reader(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes));
     let mut out = Vec::new();
     for r in reader.records() {
         let r = r?;

@@ -45,7 +45,15 @@ fn items(answer: &serde_json::Value) -> BTreeMap<String, String> {
 fn upload(dir: &Path, data: &Path, kind: &str) -> PathBuf {
     let file = dir.join(format!("{kind}.csv"));
     let out = renkei()
-        .args(["synth", "fuhon", "--kind", kind, "--count", SAMPLE_ROWS, "--out"])
+        .args([
+            "synth",
+            "fuhon",
+            "--kind",
+            kind,
+            "--count",
+            SAMPLE_ROWS,
+            "--out",
+        ])
         .arg(&file)
         .output()
         .unwrap();
@@ -53,7 +61,16 @@ fn upload(dir: &Path, data: &Path, kind: &str) -> PathBuf {
     let out = renkei()
         .args(["terminal", "--sandbox"])
         .arg(data)
-        .args(["--insurer", TOKYO, "fuhon", "upload", "--kind", kind, "--mode", "full"])
+        .args([
+            "--insurer",
+            TOKYO,
+            "fuhon",
+            "upload",
+            "--kind",
+            kind,
+            "--mode",
+            "full",
+        ])
         .arg(&file)
         .arg("--out")
         .arg(dir.join(format!("{kind}.result.csv")))
@@ -66,7 +83,12 @@ fn upload(dir: &Path, data: &Path, kind: &str) -> PathBuf {
 /// Rows of a CSV file with a header, by column name.
 fn rows(file: &Path) -> Vec<BTreeMap<String, String>> {
     let mut reader = csv::Reader::from_path(file).unwrap();
-    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
     reader
         .records()
         .map(|r| {
@@ -110,7 +132,10 @@ fn municipalities_are_answered_from_the_fuhon_with_its_version() {
         .find(|r| r["被保険者番号"] == insured)
         .expect("the 副本 holds the subscriber");
     let after = items(&ask(&data, &atena, "M02", "J04"));
-    assert!(after["出典"].starts_with("副本 第1版（基準日 "), "{after:?}");
+    assert!(
+        after["出典"].starts_with("副本 第1版（基準日 "),
+        "{after:?}"
+    );
     assert_eq!(after["被保険者番号"], insured);
     assert_eq!(after["一部負担金の割合"], row["一部負担金の割合"]);
     assert_eq!(after["負担区分"], row["負担区分"]);
@@ -122,10 +147,15 @@ fn municipalities_are_answered_from_the_fuhon_with_its_version() {
         .iter()
         .filter(|(_, n)| gassan.iter().any(|r| &r["被保険者番号"] == n))
         .collect();
-    let (held_index, held_insured) = held.first().expect("a 世田谷区 subscriber with 高額介護合算");
+    let (held_index, held_insured) = held
+        .first()
+        .expect("a 世田谷区 subscriber with 高額介護合算");
     let answer = items(&ask(&data, &format!("{held_index:010}"), "M01", "J06"));
     assert!(answer["出典"].starts_with("副本 第1版"), "{answer:?}");
-    let periods = gassan.iter().filter(|r| &r["被保険者番号"] == held_insured).count();
+    let periods = gassan
+        .iter()
+        .filter(|r| &r["被保険者番号"] == held_insured)
+        .count();
     let paid_items = answer.keys().filter(|k| k.starts_with("支給額")).count();
     assert_eq!(paid_items, periods, "{answer:?}");
     if let Some((other, _)) = in_setagaya

@@ -148,8 +148,16 @@ fn flow(store: Option<&str>) {
     // 広域連合 → 世田谷区: 地方税関係情報 for 保険料の賦課.
     let branch = branch_of(setagaya);
     let args = [
-        "--branch", &branch, "--task", "K01", "--info", "J01", "--to", SETAGAYA,
-        "--request-id", "e2e-1",
+        "--branch",
+        &branch,
+        "--task",
+        "K01",
+        "--info",
+        "J01",
+        "--to",
+        SETAGAYA,
+        "--request-id",
+        "e2e-1",
     ];
     let first = inquire(&data, &args);
     assert!(first.status.success(), "{}", text(&first));
@@ -165,26 +173,73 @@ fn flow(store: Option<&str>) {
 
     // 住民票関係情報 of a 練馬区 resident asked at 世田谷区: no record.
     let nerima_branch = branch_of(nerima);
-    let none = inquire(&data, &["--branch", &nerima_branch, "--task", "K01", "--info", "J02", "--to", SETAGAYA]);
+    let none = inquire(
+        &data,
+        &[
+            "--branch",
+            &nerima_branch,
+            "--task",
+            "K01",
+            "--info",
+            "J02",
+            "--to",
+            SETAGAYA,
+        ],
+    );
     assert!(none.status.success(), "{}", text(&none));
     assert_eq!(json(&none)["answer"]["kind"], "no_record");
-    let nerima_data = json(&inquire(&data, &["--branch", &nerima_branch, "--task", "K02", "--info", "J02", "--to", NERIMA]));
+    let nerima_data = json(&inquire(
+        &data,
+        &[
+            "--branch",
+            &nerima_branch,
+            "--task",
+            "K02",
+            "--info",
+            "J02",
+            "--to",
+            NERIMA,
+        ],
+    ));
     assert_eq!(Some(items(&nerima_data)), expected(nerima, "J02"));
 
     // Refused by the table, with the rule; the exit status says so.
-    let refused = inquire(&data, &["--branch", &branch, "--task", "M01", "--info", "J03", "--to", SETAGAYA]);
+    let refused = inquire(
+        &data,
+        &[
+            "--branch", &branch, "--task", "M01", "--info", "J03", "--to", SETAGAYA,
+        ],
+    );
     assert!(!refused.status.success());
     let refused_json = json(&refused);
     assert_eq!(refused_json["answer"]["kind"], "refused");
     assert_eq!(refused_json["answer"]["code"], "task_not_for_asker");
     // An unknown 枝番 is an error naming it, not an exchange.
-    let unknown = inquire(&data, &["--branch", "9999999999", "--task", "K01", "--info", "J01", "--to", SETAGAYA]);
+    let unknown = inquire(
+        &data,
+        &[
+            "--branch",
+            "9999999999",
+            "--task",
+            "K01",
+            "--info",
+            "J01",
+            "--to",
+            SETAGAYA,
+        ],
+    );
     assert!(!unknown.status.success());
     assert!(text(&unknown).contains("9999999999"), "{}", text(&unknown));
 
     // 世田谷区 → 広域連合: 資格情報 for 介護保険, answered from the registered 資格.
     let atena = format!("{setagaya:010}");
-    let asked = agency_inquire(&data, SETAGAYA, &["--atena", &atena, "--task", "M02", "--info", "J04", "--to", "koiki-13"]);
+    let asked = agency_inquire(
+        &data,
+        SETAGAYA,
+        &[
+            "--atena", &atena, "--task", "M02", "--info", "J04", "--to", "koiki-13",
+        ],
+    );
     assert!(asked.status.success(), "{}", text(&asked));
     let asked = json(&asked);
     assert_eq!(items(&asked)["被保険者番号"], insured);
@@ -204,13 +259,32 @@ fn flow(store: Option<&str>) {
     let reg = register(&data, &kanagawa_number, &sample, &out14, &[]);
     assert!(reg.status.success(), "{}", text(&reg));
     assert!(read_result(&out14).iter().all(|r| r.result == "登録"));
-    let between = ["--branch", &branch, "--task", "K03", "--info", "J04", "--to", "koiki-14", "--request-id", "e2e-x"];
+    let between = [
+        "--branch",
+        &branch,
+        "--task",
+        "K03",
+        "--info",
+        "J04",
+        "--to",
+        "koiki-14",
+        "--request-id",
+        "e2e-x",
+    ];
     let other = inquire(&data, &between);
     assert!(other.status.success(), "{}", text(&other));
     let other_json = json(&other);
     assert_eq!(items(&other_json)["被保険者番号"], insured);
-    assert_eq!(json(&inquire(&data, &between))["record"], other_json["record"]);
-    let refused_between = json(&inquire(&data, &["--branch", &branch, "--task", "K02", "--info", "J01", "--to", "koiki-14"]));
+    assert_eq!(
+        json(&inquire(&data, &between))["record"],
+        other_json["record"]
+    );
+    let refused_between = json(&inquire(
+        &data,
+        &[
+            "--branch", &branch, "--task", "K02", "--info", "J01", "--to", "koiki-14",
+        ],
+    ));
     assert_eq!(refused_between["answer"]["code"], "provider_not_holder");
 
     let outputs = [&first, &none, &refused, &other]
@@ -250,7 +324,10 @@ fn flow(store: Option<&str>) {
     agency_db.extend(
         std::fs::read(data.join(format!("agencies/{SETAGAYA}/agency.db-wal"))).unwrap_or_default(),
     );
-    assert!(contains(&agency_db, city_fugo[0].as_bytes()), "the check reads the store");
+    assert!(
+        contains(&agency_db, city_fugo[0].as_bytes()),
+        "the check reads the store"
+    );
     assert!(!contains(&agency_db, koiki_fugo[0].as_bytes()));
     let log = sandbox.stop();
     assert!(!log.contains(&number), "個人番号 in the sandbox log");
@@ -258,15 +335,28 @@ fn flow(store: Option<&str>) {
     let system = "intermediate/intermediate.db";
     let mut bytes = std::fs::read(data.join(system)).unwrap();
     bytes.extend(std::fs::read(data.join(format!("{system}-wal"))).unwrap_or_default());
-    assert!(contains(&bytes, koiki_fugo[0].as_bytes()), "the check reads the store");
-    assert!(!contains(&bytes, city_fugo[0].as_bytes()), "{system} holds the city's 符号");
+    assert!(
+        contains(&bytes, koiki_fugo[0].as_bytes()),
+        "the check reads the store"
+    );
+    assert!(
+        !contains(&bytes, city_fugo[0].as_bytes()),
+        "{system} holds the city's 符号"
+    );
 
     // The audit passes on the untouched log, with every entry signed at shutdown.
     let ok = audit(&data, None);
     assert!(ok.status.success(), "{}", text(&ok));
     assert!(text(&ok).contains("未署名の末尾 0 件"), "{}", text(&ok));
-    let entries = sqlite_text(&data.join("hub/hub.db"), "SELECT CAST(COUNT(*) AS TEXT) FROM record_log");
-    assert_eq!(entries, vec!["7".to_owned()], "one entry per exchange, none for re-sends");
+    let entries = sqlite_text(
+        &data.join("hub/hub.db"),
+        "SELECT CAST(COUNT(*) AS TEXT) FROM record_log",
+    );
+    assert_eq!(
+        entries,
+        vec!["7".to_owned()],
+        "one entry per exchange, none for re-sends"
+    );
 
     // Each kind of tampering fails the audit and names the first bad entry.
     let hub_db = data.join("hub/hub.db");
@@ -310,7 +400,11 @@ fn flow(store: Option<&str>) {
     // (the 2 "no record"/refused ones the hub answered itself have none).
     let ok = reconcile(&data, None);
     assert!(ok.status.success(), "{}", text(&ok));
-    assert!(text(&ok).contains("情報提供等記録 7 件、各機関の記録 11 件"), "{}", text(&ok));
+    assert!(
+        text(&ok).contains("情報提供等記録 7 件、各機関の記録 11 件"),
+        "{}",
+        text(&ok)
+    );
     let first_seq = first_json["record"].as_u64().unwrap();
     let intermediate_db = data.join("intermediate/intermediate.db");
     let setagaya_db = data.join(format!("agencies/{SETAGAYA}/agency.db"));
@@ -348,7 +442,11 @@ fn flow(store: Option<&str>) {
         drop(conn);
         let out = reconcile(&data, None);
         assert!(!out.status.success(), "{sql}: reconcile passed");
-        assert!(text(&out).contains(expected.as_str()), "{sql}: {}", text(&out));
+        assert!(
+            text(&out).contains(expected.as_str()),
+            "{sql}: {}",
+            text(&out)
+        );
         std::fs::write(db, &pristine).unwrap();
     }
     assert!(reconcile(&data, None).status.success());

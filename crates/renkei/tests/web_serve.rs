@@ -490,7 +490,11 @@ fn an_inquiry_without_an_answer_is_resent_under_the_same_number_and_then_answere
     let sample = data.join("samples/加入者情報_東京都.csv");
     let out = dir.path().join("result.csv");
     let reg = register(&data, "39131156", &sample, &out, &[]);
-    assert!(reg.status.success(), "{}", String::from_utf8_lossy(&reg.stderr));
+    assert!(
+        reg.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reg.stderr)
+    );
     let results = read_result(&out);
     let mut reader = csv::Reader::from_path(&sample).unwrap();
     let i = reader
@@ -552,13 +556,24 @@ name = "世田谷区"
         .args(["web", "--config"])
         .arg(&config)
         .args([
-            "add-account", "--tenant", &tokyo.code, "--login-id", "asker", "--name", "照会 次郎",
-            "--role", "inquiry",
+            "add-account",
+            "--tenant",
+            &tokyo.code,
+            "--login-id",
+            "asker",
+            "--name",
+            "照会 次郎",
+            "--role",
+            "inquiry",
         ])
         .env("RENKEI_WEB_PASSWORD", "asker-password")
         .output()
         .unwrap();
-    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
 
     // The intermediate server is out of reach: 応答なし, with the re-send button.
     let (web, url) = start_web(&config);
@@ -576,13 +591,19 @@ name = "世田谷区"
     assert_eq!(r.status, 303, "{}", r.text());
     let path = r.header("location").unwrap().to_owned();
     let page = http("GET", &format!("{url}{path}"), &[("Cookie", &cookie)], b"").text();
-    assert!(page.contains("応答なし") && page.contains("id=\"resend\""), "{page}");
+    assert!(
+        page.contains("応答なし") && page.contains("id=\"resend\""),
+        "{page}"
+    );
     let request_id = path.rsplit('/').next().unwrap().to_owned();
     // Still out of reach: the same inquiry, one more attempt.
     let r = post_form(&url, &cookie, &format!("{path}/resend"), &[("csrf", &csrf)]);
     assert_eq!(r.status, 303, "{}", r.text());
     let page = http("GET", &format!("{url}{path}"), &[("Cookie", &cookie)], b"").text();
-    assert!(page.contains("送信 2 回") && page.contains("応答なし"), "{page}");
+    assert!(
+        page.contains("送信 2 回") && page.contains("応答なし"),
+        "{page}"
+    );
     stop_web(web);
 
     // Reachable again: the re-send under the same 照会番号 is answered and recorded once.
@@ -599,8 +620,18 @@ name = "世田谷区"
     );
     assert!(page.contains("課税所得"), "the data is shown: {page}");
     assert!(!page.contains("id=\"resend\""), "answered: no more re-send");
-    let list = http("GET", &format!("{url}/inquiries"), &[("Cookie", &cookie)], b"").text();
-    assert_eq!(list.matches(&format!("/inquiries/{request_id}")).count(), 1, "one inquiry");
+    let list = http(
+        "GET",
+        &format!("{url}/inquiries"),
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .text();
+    assert_eq!(
+        list.matches(&format!("/inquiries/{request_id}")).count(),
+        1,
+        "one inquiry"
+    );
     stop_web(web);
     sandbox.stop();
 }

@@ -456,11 +456,7 @@ fn roles_csrf_and_tenants_are_enforced_in_the_browser() {
 
 /// (0-based position in the sample file, 枝番) of the first registered row whose address is in
 /// `ward`.
-fn registered_in(
-    sample: &std::path::Path,
-    results: &[ResultRow],
-    ward: &str,
-) -> (usize, String) {
+fn registered_in(sample: &std::path::Path, results: &[ResultRow], ward: &str) -> (usize, String) {
     let mut reader = csv::Reader::from_path(sample).unwrap();
     let i = reader
         .records()
@@ -480,7 +476,11 @@ fn inquire(b: &Browser, branch: &str, task: &str, info: &str, provider: &str, pr
          return o ? o.textContent : null;",
         json!([provider]),
     );
-    assert_eq!(offered.as_str(), Some(provider_name), "provider listed by name");
+    assert_eq!(
+        offered.as_str(),
+        Some(provider_name),
+        "provider listed by name"
+    );
     b.clear("#branch");
     b.type_into("#branch", branch);
     let set = b.script(
@@ -505,7 +505,11 @@ fn browser_inquiry_reads_each_kind_of_answer_and_roles_are_enforced() {
     let sample = data.join("samples/加入者情報_東京都.csv");
     let out = dir.path().join("result.csv");
     let reg = register(&data, "39131156", &sample, &out, &[]);
-    assert!(reg.status.success(), "{}", String::from_utf8_lossy(&reg.stderr));
+    assert!(
+        reg.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reg.stderr)
+    );
     let results = read_result(&out);
     let (setagaya, branch) = registered_in(&sample, &results, "世田谷区");
     let (_, nerima_branch) = registered_in(&sample, &results, "練馬区");
@@ -572,7 +576,10 @@ fn browser_inquiry_reads_each_kind_of_answer_and_roles_are_enforced() {
     b.goto(&format!("{web}/inquiries"));
     inquire(&b, "9999999999", "K01", "J01", "city-131121", "世田谷区");
     assert!(b.text("#form-error").contains("9999999999"));
-    assert_eq!(b.attribute("#branch", "value").as_deref(), Some("9999999999"));
+    assert_eq!(
+        b.attribute("#branch", "value").as_deref(),
+        Some("9999999999")
+    );
 
     // The office's inquiries, newest first.
     let list = b.text("#inquiries");
@@ -586,19 +593,33 @@ fn browser_inquiry_reads_each_kind_of_answer_and_roles_are_enforced() {
     );
     // A re-send is only for 応答なし; a wrong CSRF token is refused first.
     let csrf = b
-        .script("return document.querySelector('input[name=csrf]').value;", json!([]))
+        .script(
+            "return document.querySelector('input[name=csrf]').value;",
+            json!([]),
+        )
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(b.fetch(&format!("{data_path}/resend"), "POST", &[("csrf", "0000")]).0, 403);
-    assert_eq!(b.fetch(&format!("{data_path}/resend"), "POST", &[("csrf", &csrf)]).0, 400);
+    assert_eq!(
+        b.fetch(&format!("{data_path}/resend"), "POST", &[("csrf", "0000")])
+            .0,
+        403
+    );
+    assert_eq!(
+        b.fetch(&format!("{data_path}/resend"), "POST", &[("csrf", &csrf)])
+            .0,
+        400
+    );
     logout(&b, &web);
 
     // 登録担当 has no 照会担当 role: 403 for the page, an inquiry and its form post.
     login(&b, &web, "koiki-13-touroku", "touroku-demo");
     assert!(!b.exists("nav a[href='/inquiries']"));
     let csrf = b
-        .script("return document.querySelector('input[name=csrf]').value;", json!([]))
+        .script(
+            "return document.querySelector('input[name=csrf]').value;",
+            json!([]),
+        )
         .as_str()
         .unwrap()
         .to_owned();
@@ -613,8 +634,16 @@ fn browser_inquiry_reads_each_kind_of_answer_and_roles_are_enforced() {
         ("provider", "city-131121"),
     ];
     assert_eq!(b.fetch("/inquiries", "POST", &form).0, 403);
-    assert_eq!(b.fetch(&format!("{data_path}/resend"), "POST", &[("csrf", &csrf)]).0, 403);
-    assert_eq!(b.fetch("/jlis/batches", "POST", &[("csrf", &csrf)]).0, 403, "J-LIS too");
+    assert_eq!(
+        b.fetch(&format!("{data_path}/resend"), "POST", &[("csrf", &csrf)])
+            .0,
+        403
+    );
+    assert_eq!(
+        b.fetch("/jlis/batches", "POST", &[("csrf", &csrf)]).0,
+        403,
+        "J-LIS too"
+    );
     logout(&b, &web);
 
     // Osaka's inquiry clerk sees nothing of Tokyo's inquiries.
@@ -632,7 +661,10 @@ fn browser_inquiry_reads_each_kind_of_answer_and_roles_are_enforced() {
     b.goto(&format!("{web}/log"));
     let log = b.text("#log");
     assert!(log.contains("情報照会"), "{log}");
-    assert!(log.contains("情報あり") && log.contains("拒否（info_not_for_task）"), "{log}");
+    assert!(
+        log.contains("情報あり") && log.contains("拒否（info_not_for_task）"),
+        "{log}"
+    );
     logout(&b, &web);
     b.quit();
     sandbox.stop();
@@ -658,16 +690,26 @@ fn wait_batch_done(b: &Browser) {
     let start = Instant::now();
     let mut last = 0u64;
     while !b.exists("#done") {
-        assert!(!b.exists("#batch-error"), "batch failed: {}", b.text("#batch-error"));
+        assert!(
+            !b.exists("#batch-error"),
+            "batch failed: {}",
+            b.text("#batch-error")
+        );
         if let Some(p) = b
-            .script("var e = document.getElementById('percent'); return e ? e.textContent : null;", json!([]))
+            .script(
+                "var e = document.getElementById('percent'); return e ? e.textContent : null;",
+                json!([]),
+            )
             .as_str()
         {
             let p: u64 = p.trim().parse().unwrap();
             assert!(p >= last, "progress went back from {last} to {p}");
             last = p;
         }
-        assert!(start.elapsed() < Duration::from_secs(120), "batch did not finish");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "batch did not finish"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(b.text("#percent"), "100");
@@ -697,20 +739,29 @@ fn browser_jlis_lookup_search_and_batch_keep_the_number_out_of_urls_and_logs() {
     assert_eq!(b.text("#resident-removal"), "なし");
     assert!(!b.current_url().contains(&number));
     let html = b.script("return document.documentElement.outerHTML;", json!([]));
-    assert!(!html.as_str().unwrap().contains(&number), "the number is not echoed back");
+    assert!(
+        !html.as_str().unwrap().contains(&number),
+        "the number is not echoed back"
+    );
     assert!(b.text("#lookup-answer").contains(&number[8..]));
     b.screenshot("jlis-lookup");
     // A wrong number: an error that does not repeat it.
     b.type_into("#number", "123456789012");
     b.click("#lookup");
     let error = b.text("#form-error");
-    assert!(error.contains("個人番号") && !error.contains("123456789012"), "{error}");
+    assert!(
+        error.contains("個人番号") && !error.contains("123456789012"),
+        "{error}"
+    );
 
     // By 基本4情報: ranked candidates with score and per-item judgement.
     b.type_into("#name", &name.replace('\u{3000}', ""));
     b.type_into("#kana", &kana);
     b.type_into("#birth", &birth);
-    b.script("document.getElementById('sex').value = arguments[0];", json!([sex]));
+    b.script(
+        "document.getElementById('sex').value = arguments[0];",
+        json!([sex]),
+    );
     b.type_into("#address", &address);
     b.click("#search");
     b.find("#search-answer");
@@ -719,32 +770,58 @@ fn browser_jlis_lookup_search_and_batch_keep_the_number_out_of_urls_and_logs() {
          return [r.querySelector('.my-number').textContent, r.querySelector('.score').textContent, r.textContent];",
         json!([]),
     );
-    assert_eq!(first[0].as_str(), Some(number.as_str()), "the person ranks first");
+    assert_eq!(
+        first[0].as_str(),
+        Some(number.as_str()),
+        "the person ranks first"
+    );
     let score: u32 = first[1].as_str().unwrap().trim().parse().unwrap();
     assert!(score > 0 && score <= 1000, "{score}");
     let row = first[2].as_str().unwrap();
-    assert!(row.contains("一致") && row.contains("（"), "per-item judgement and 和暦: {row}");
-    assert_eq!(b.attribute("#birth", "value").as_deref(), Some(birth.as_str()), "the form keeps the query");
+    assert!(
+        row.contains("一致") && row.contains("（"),
+        "per-item judgement and 和暦: {row}"
+    );
+    assert_eq!(
+        b.attribute("#birth", "value").as_deref(),
+        Some(birth.as_str()),
+        "the form keeps the query"
+    );
     b.screenshot("jlis-search");
     // Without 生年月日 the form names the item.
     b.clear("#birth");
-    b.script("document.getElementById('birth').removeAttribute('required');", json!([]));
+    b.script(
+        "document.getElementById('birth').removeAttribute('required');",
+        json!([]),
+    );
     b.click("#search");
     assert!(b.text("#form-error").contains("生年月日"));
 
     // A query file: by number and by 基本4情報, one bad row; progress to 100 %, then the answers.
     let queries = dir.path().join("一括照会.csv");
     let mut w = csv::Writer::from_path(&queries).unwrap();
-    w.write_record(["整理番号", "個人番号", "氏名", "氏名カナ", "生年月日", "性別", "住所"]).unwrap();
+    w.write_record([
+        "整理番号",
+        "個人番号",
+        "氏名",
+        "氏名カナ",
+        "生年月日",
+        "性別",
+        "住所",
+    ])
+    .unwrap();
     for (i, [number, name, kana, birth, sex, address]) in people.iter().enumerate() {
         let reference = format!("Q{i}");
         if i % 2 == 0 {
-            w.write_record([reference.as_str(), number, "", "", "", "", ""]).unwrap();
+            w.write_record([reference.as_str(), number, "", "", "", "", ""])
+                .unwrap();
         } else {
-            w.write_record([reference.as_str(), "", name, kana, birth, sex, address]).unwrap();
+            w.write_record([reference.as_str(), "", name, kana, birth, sex, address])
+                .unwrap();
         }
     }
-    w.write_record(["BAD", "", "山田太郎", "", "", "", ""]).unwrap();
+    w.write_record(["BAD", "", "山田太郎", "", "", "", ""])
+        .unwrap();
     w.flush().unwrap();
     drop(w);
     b.goto(&format!("{web}/jlis"));
@@ -765,8 +842,15 @@ fn browser_jlis_lookup_search_and_batch_keep_the_number_out_of_urls_and_logs() {
         .collect();
     for (i, person) in people.iter().enumerate() {
         let reference = format!("Q{i}");
-        let first = rows.iter().find(|r| &r[0] == reference.as_str()).expect("answered");
-        assert_eq!(&first[4], person[0].as_str(), "{reference}: the right person first");
+        let first = rows
+            .iter()
+            .find(|r| &r[0] == reference.as_str())
+            .expect("answered");
+        assert_eq!(
+            &first[4],
+            person[0].as_str(),
+            "{reference}: the right person first"
+        );
     }
     let bad = rows.iter().find(|r| &r[0] == "BAD").unwrap();
     assert_eq!(&bad[2], "エラー");
@@ -777,23 +861,39 @@ fn browser_jlis_lookup_search_and_batch_keep_the_number_out_of_urls_and_logs() {
     // 登録担当 gets 403; another insurer's staff 404; the office log has no 個人番号.
     login(&b, &web, "koiki-13-touroku", "touroku-demo");
     let csrf = b
-        .script("return document.querySelector('input[name=csrf]').value;", json!([]))
+        .script(
+            "return document.querySelector('input[name=csrf]').value;",
+            json!([]),
+        )
         .as_str()
         .unwrap()
         .to_owned();
     assert_eq!(b.fetch("/jlis", "GET", &[]).0, 403);
     assert_eq!(b.fetch(&batch_path, "GET", &[]).0, 403);
-    let lookup = [("csrf", csrf.as_str()), ("insurer_number", "39131156"), ("purpose", "subscriber"), ("number", number.as_str())];
+    let lookup = [
+        ("csrf", csrf.as_str()),
+        ("insurer_number", "39131156"),
+        ("purpose", "subscriber"),
+        ("number", number.as_str()),
+    ];
     assert_eq!(b.fetch("/jlis/lookup", "POST", &lookup).0, 403);
     logout(&b, &web);
     login(&b, &web, "koiki-27-shoukai", "shoukai-demo");
     assert_eq!(b.fetch(&batch_path, "GET", &[]).0, 404);
-    assert_eq!(b.fetch(&format!("{batch_path}/answer.csv"), "GET", &[]).0, 404);
+    assert_eq!(
+        b.fetch(&format!("{batch_path}/answer.csv"), "GET", &[]).0,
+        404
+    );
     logout(&b, &web);
     login(&b, &web, "koiki-13-kanri", "kanri-demo");
     b.goto(&format!("{web}/log"));
     let log = b.text("#log");
-    for action in ["J-LIS 個人番号照会", "J-LIS 基本4情報検索", "J-LIS 一括照会 完了", "J-LIS 回答ファイル取得"] {
+    for action in [
+        "J-LIS 個人番号照会",
+        "J-LIS 基本4情報検索",
+        "J-LIS 一括照会 完了",
+        "J-LIS 回答ファイル取得",
+    ] {
         assert!(log.contains(action), "office log has {action}:\n{log}");
     }
     for person in &people {
@@ -803,7 +903,10 @@ fn browser_jlis_lookup_search_and_batch_keep_the_number_out_of_urls_and_logs() {
     b.quit();
     let sandbox_log = sandbox.stop();
     for person in &people {
-        assert!(!sandbox_log.contains(&person[0]), "no 個人番号 in the log lines");
+        assert!(
+            !sandbox_log.contains(&person[0]),
+            "no 個人番号 in the log lines"
+        );
     }
 }
 
@@ -819,7 +922,11 @@ fn synth_fuhon(dir: &std::path::Path, name: &str, args: &[&str]) -> (std::path::
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut lines = Vec::new();
     if planted.exists() {
         for r in csv::Reader::from_path(&planted).unwrap().records() {
@@ -850,15 +957,24 @@ fn send_fuhon(b: &Browser, web: &str, kind: &str, mode: &str, file: &std::path::
              return s && p && document.readyState === 'complete' ? [s.textContent, p.textContent] : null;",
             json!([]),
         );
-        if let Some([status, percent]) = v.as_array().map(|a| [a[0].as_str().unwrap(), a[1].as_str().unwrap()]) {
+        if let Some([status, percent]) = v
+            .as_array()
+            .map(|a| [a[0].as_str().unwrap(), a[1].as_str().unwrap()])
+        {
             let p: u64 = percent.trim().parse().unwrap();
-            assert!(p >= last || status != "処理中", "progress went back from {last} to {p}");
+            assert!(
+                p >= last || status != "処理中",
+                "progress went back from {last} to {p}"
+            );
             last = p;
             if status != "処理中" {
                 break;
             }
         }
-        assert!(start.elapsed() < Duration::from_secs(120), "副本 job did not finish");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "副本 job did not finish"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -871,10 +987,22 @@ fn browser_fuhon_upload_refusal_versions_and_drift() {
     let data = sandbox.data();
     let (subscribers, _) = synth_subscribers(d, "subscribers.csv", &["--count", "300"]);
     let reg = register(&data, "39131156", &subscribers, &d.join("reg.csv"), &[]);
-    assert!(reg.status.success(), "{}", String::from_utf8_lossy(&reg.stderr));
+    assert!(
+        reg.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reg.stderr)
+    );
     let (full0, _) = synth_fuhon(d, "資格_全件.csv", &["--kind", "資格", "--count", "300"]);
-    let (full1, _) = synth_fuhon(d, "資格_正本.csv", &["--kind", "資格", "--count", "300", "--round", "1"]);
-    let (bad, planted) = synth_fuhon(d, "葬祭費_誤り.csv", &["--kind", "葬祭費", "--count", "300", "--error-rate", "0.3"]);
+    let (full1, _) = synth_fuhon(
+        d,
+        "資格_正本.csv",
+        &["--kind", "資格", "--count", "300", "--round", "1"],
+    );
+    let (bad, planted) = synth_fuhon(
+        d,
+        "葬祭費_誤り.csv",
+        &["--kind", "葬祭費", "--count", "300", "--error-rate", "0.3"],
+    );
     assert!(!planted.is_empty());
     let driver = Driver::start(d);
     let b = driver.session();
@@ -889,7 +1017,11 @@ fn browser_fuhon_upload_refusal_versions_and_drift() {
     assert_eq!(b.text("#status"), "完了", "{}", b.text("#status-box"));
     assert_eq!(b.text("#percent"), "100");
     assert_eq!(b.text("#version-number"), "1");
-    assert!(b.text("#version").contains("追加 300 件"), "{}", b.text("#version"));
+    assert!(
+        b.text("#version").contains("追加 300 件"),
+        "{}",
+        b.text("#version")
+    );
     b.screenshot("fuhon-done");
 
     // Planted errors: refused, every planted line named, nothing changed.
@@ -912,7 +1044,10 @@ fn browser_fuhon_upload_refusal_versions_and_drift() {
     // The versions: 資格情報 has version 1, 葬祭費 none.
     b.goto(&format!("{web}/fuhon"));
     let versions = b.text("#versions-shikaku");
-    assert!(versions.contains("全件") && versions.contains("300"), "{versions}");
+    assert!(
+        versions.contains("全件") && versions.contains("300"),
+        "{versions}"
+    );
     assert!(b.text("#versions-sosaihi").contains("まだ版はありません"));
     assert!(b.text("#jobs").contains("不受理"));
     b.screenshot("fuhon");
@@ -928,7 +1063,15 @@ fn browser_fuhon_upload_refusal_versions_and_drift() {
     let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
     assert_eq!(
         reader.headers().unwrap().iter().collect::<Vec<_>>(),
-        ["差異", "被保険者番号", "キー", "項目", "副本の値", "正本の値", "正本の行番号"]
+        [
+            "差異",
+            "被保険者番号",
+            "キー",
+            "項目",
+            "副本の値",
+            "正本の値",
+            "正本の行番号"
+        ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.iter().filter(|r| &r[0] == "相違").count(), different);
@@ -943,7 +1086,10 @@ fn browser_fuhon_upload_refusal_versions_and_drift() {
     // 照会担当 gets 403 for the page and the form post; Osaka's staff 404 for Tokyo's job.
     login(&b, &web, "koiki-13-shoukai", "shoukai-demo");
     let csrf = b
-        .script("return document.querySelector('input[name=csrf]').value;", json!([]))
+        .script(
+            "return document.querySelector('input[name=csrf]').value;",
+            json!([]),
+        )
         .as_str()
         .unwrap()
         .to_owned();
@@ -959,7 +1105,12 @@ fn browser_fuhon_upload_refusal_versions_and_drift() {
     login(&b, &web, "koiki-13-kanri", "kanri-demo");
     b.goto(&format!("{web}/log"));
     let log = b.text("#log");
-    for action in ["副本登録 完了", "副本登録 不受理", "副本照合 完了", "差異ファイル取得"] {
+    for action in [
+        "副本登録 完了",
+        "副本登録 不受理",
+        "副本照合 完了",
+        "差異ファイル取得",
+    ] {
         assert!(log.contains(action), "office log has {action}:\n{log}");
     }
     logout(&b, &web);

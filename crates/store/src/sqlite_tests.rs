@@ -23,23 +23,35 @@ async fn point_reads_run_inline_and_fall_back_when_every_reader_is_busy() {
     assert_eq!(db.read_point(|c| value(c, 1)).await.unwrap(), "one");
     // Inline: the closure runs on this (the test's) thread.
     let here = std::thread::current().id();
-    let ran_on = db.read_point(|_| Ok::<_, StoreError>(std::thread::current().id())).await.unwrap();
+    let ran_on = db
+        .read_point(|_| Ok::<_, StoreError>(std::thread::current().id()))
+        .await
+        .unwrap();
     assert_eq!(ran_on, here);
 
     // Every reader held: the read waits on the blocking pool until one is free.
     let guards: Vec<_> = db.inner.readers.iter().map(|r| r.lock().unwrap()).collect();
     let waiting = tokio::spawn({
         let db = db.clone();
-        async move { db.read_point(|c| Ok::<_, StoreError>((value(c, 2)?, std::thread::current().id()))).await }
+        async move {
+            db.read_point(|c| Ok::<_, StoreError>((value(c, 2)?, std::thread::current().id())))
+                .await
+        }
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(!waiting.is_finished(), "a busy store must make the read wait, not fail");
+    assert!(
+        !waiting.is_finished(),
+        "a busy store must make the read wait, not fail"
+    );
     drop(guards);
     let (v, thread) = waiting.await.unwrap().unwrap();
     assert_eq!(v, "two");
     assert_ne!(thread, here);
     // Errors of the look-up come back as they are.
-    assert!(matches!(db.read_point(|c| value(c, 3)).await, Err(StoreError::Sqlite(_))));
+    assert!(matches!(
+        db.read_point(|c| value(c, 3)).await,
+        Err(StoreError::Sqlite(_))
+    ));
 }
 
 struct Unpark(std::thread::Thread);
@@ -66,7 +78,9 @@ fn block_on<F: Future>(f: F) -> F::Output {
 fn a_read_started_while_the_runtime_shuts_down_is_an_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let db = open(&dir);
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let handle = rt.handle().clone();
     assert_eq!(rt.block_on(db.read(|c| value(c, 1))).unwrap(), "one");
     // A server task still finishing a request after its runtime began to shut down: the
@@ -78,7 +92,9 @@ fn a_read_started_while_the_runtime_shuts_down_is_an_error_not_a_panic() {
     let write = block_on(db.write(|c: &mut Connection| value(c, 2)));
     assert!(matches!(write, Err(StoreError::Stopped)), "{write:?}");
     // The store itself is unharmed: another runtime reads on.
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     drop(_in);
     assert_eq!(rt.block_on(db.read(|c| value(c, 2))).unwrap(), "two");
 }

@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use renkei_core::InsurerNumber;
-use renkei_wire::msg::inquiry::{InquireResponse, InquiryAnswer, InsurerInquire, InsurerInquireRequest};
+use renkei_wire::msg::inquiry::{
+    InquireResponse, InquiryAnswer, InsurerInquire, InsurerInquireRequest,
+};
 use renkei_wire::tls::TlsFiles;
 use renkei_wire::{CallError, Client};
 
@@ -39,7 +41,12 @@ pub fn new_request_id(prefix: &str) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    format!("{prefix}-{}-{:x}{:08x}", std::process::id(), now.as_secs(), now.subsec_nanos())
+    format!(
+        "{prefix}-{}-{:x}{:08x}",
+        std::process::id(),
+        now.as_secs(),
+        now.subsec_nanos()
+    )
 }
 
 pub async fn run(
@@ -48,9 +55,7 @@ pub async fn run(
     insurer: &InsurerNumber,
     args: InquireArgs,
 ) -> Result<(), CliError> {
-    let config = tls
-        .client_config()
-        .map_err(|e| CliError(e.to_string()))?;
+    let config = tls.client_config().map_err(|e| CliError(e.to_string()))?;
     let client = Client::new(Arc::clone(&config), url);
     let request = InsurerInquireRequest {
         request_id: args.request_id.unwrap_or_else(|| new_request_id("T")),
@@ -85,7 +90,11 @@ pub fn print_answer(r: &InquireResponse, json: bool) -> Result<(), CliError> {
         println!(
             "情報提供等記録: 第{}号{}",
             r.record,
-            if r.replayed { "（記録済みの照会への再送）" } else { "" }
+            if r.replayed {
+                "（記録済みの照会への再送）"
+            } else {
+                ""
+            }
         );
         match &r.answer {
             InquiryAnswer::Data { items } => {

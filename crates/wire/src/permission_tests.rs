@@ -44,7 +44,9 @@ fn the_builtin_table_parses_and_permits_the_seed_examples() {
         "別表第二-30-2"
     );
     assert_eq!(
-        t.authorize(Municipality, "M01", Koiki, "J06").unwrap().info_name,
+        t.authorize(Municipality, "M01", Koiki, "J06")
+            .unwrap()
+            .info_name,
         "高額介護合算療養費情報"
     );
     assert_eq!(
@@ -52,7 +54,9 @@ fn the_builtin_table_parses_and_permits_the_seed_examples() {
         "別表第二-30-3"
     );
     assert_eq!(
-        t.authorize(Municipality, "M03", Koiki, "J06").unwrap_err().code(),
+        t.authorize(Municipality, "M03", Koiki, "J06")
+            .unwrap_err()
+            .code(),
         "info_not_for_task"
     );
     assert_eq!(t.tasks().len(), 8);

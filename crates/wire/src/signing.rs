@@ -57,7 +57,8 @@ mod hex_bytes {
 
 /// The bytes to sign: `tag ‖ 0x00 ‖ (u32 length ‖ part)*`.
 pub fn message(tag: &str, parts: &[&[u8]]) -> Vec<u8> {
-    let mut m = Vec::with_capacity(tag.len() + 1 + parts.iter().map(|p| p.len() + 4).sum::<usize>());
+    let mut m =
+        Vec::with_capacity(tag.len() + 1 + parts.iter().map(|p| p.len() + 4).sum::<usize>());
     m.extend_from_slice(tag.as_bytes());
     m.push(0);
     for p in parts {
@@ -99,9 +100,12 @@ impl Signer {
             _ => return Err(read(&files.key, "PKCS#8 の鍵ではありません".into())),
         };
         let rng = SystemRandom::new();
-        let pair =
-            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, key.secret_pkcs8_der(), &rng)
-                .map_err(|e| read(&files.key, format!("ECDSA P-256 の鍵ではありません: {e}")))?;
+        let pair = EcdsaKeyPair::from_pkcs8(
+            &ECDSA_P256_SHA256_ASN1_SIGNING,
+            key.secret_pkcs8_der(),
+            &rng,
+        )
+        .map_err(|e| read(&files.key, format!("ECDSA P-256 の鍵ではありません: {e}")))?;
         Ok(Signer {
             inner: Arc::new((pair, cert.as_ref().to_vec())),
             rng,
@@ -188,7 +192,9 @@ impl SignatureVerifier {
         }
         self.certs
             .verify_client_cert(&CertificateDer::from(cert), &[], UnixTime::now())
-            .map_err(|e| format!("署名者の証明書がネットワーク CA の発行したものではありません: {e}"))?;
+            .map_err(|e| {
+                format!("署名者の証明書がネットワーク CA の発行したものではありません: {e}")
+            })?;
         let (_, parsed) = X509Certificate::from_der(cert)
             .map_err(|_| "署名者の証明書を解釈できません".to_owned())?;
         let key = parsed.public_key().subject_public_key.data.to_vec();

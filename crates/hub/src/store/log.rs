@@ -65,7 +65,8 @@ pub(super) const POSTGRES: &str = "
 ";
 
 /// The columns, in the order every query below uses.
-pub(super) const COLUMNS: &str = "seq, time_micros, asker, provider, task, info, outcome, refusal, \
+pub(super) const COLUMNS: &str =
+    "seq, time_micros, asker, provider, task, info, outcome, refusal, \
     disclosable, request_id, person, request_signature, answer_signature, hash";
 
 /// (outcome code, refusal) of an outcome.

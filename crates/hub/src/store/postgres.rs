@@ -12,10 +12,11 @@ use renkei_wire::msg::hub::Fugo;
 
 use super::log::{self, LogHead, Row, StoredLog, COLUMNS};
 use super::NewLink;
-use crate::record_log::{Checkpoint, Entry};
 use crate::domain::AgencyCode;
+use crate::record_log::{Checkpoint, Entry};
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE links (
         agency     TEXT NOT NULL,
         number_key BYTEA NOT NULL,    -- HMAC-SHA256(number_hash, 個人番号)
@@ -25,7 +26,9 @@ const MIGRATIONS: &[&str] = &["
         PRIMARY KEY (agency, number_key),
         UNIQUE (agency, fugo)
     );
-", super::log::POSTGRES];
+",
+    super::log::POSTGRES,
+];
 
 #[derive(Clone)]
 pub struct PgStore {
@@ -115,7 +118,8 @@ impl PgStore {
         let mut seq = Vec::with_capacity(entries.len());
         let mut time = Vec::with_capacity(entries.len());
         let (mut asker, mut provider, mut task, mut info) = (vec![], vec![], vec![], vec![]);
-        let (mut outcome, mut refusal, mut disclosable, mut request_id) = (vec![], vec![], vec![], vec![]);
+        let (mut outcome, mut refusal, mut disclosable, mut request_id) =
+            (vec![], vec![], vec![], vec![]);
         let (mut person, mut req_sig, mut ans_sig, mut hash, mut fin) =
             (vec![], vec![], vec![], vec![], vec![]);
         for e in entries {
@@ -150,8 +154,21 @@ impl PgStore {
         tx.execute(
             &stmt,
             &[
-                &seq, &time, &asker, &provider, &task, &info, &outcome, &refusal, &disclosable,
-                &request_id, &person, &req_sig, &ans_sig, &hash, &fin,
+                &seq,
+                &time,
+                &asker,
+                &provider,
+                &task,
+                &info,
+                &outcome,
+                &refusal,
+                &disclosable,
+                &request_id,
+                &person,
+                &req_sig,
+                &ans_sig,
+                &hash,
+                &fin,
             ],
         )
         .await?;
@@ -207,7 +224,10 @@ impl PgStore {
         let client = self.db.client().await?;
         let mut entries: Vec<Entry> = Vec::new();
         for r in client
-            .query(&format!("SELECT {COLUMNS} FROM record_log ORDER BY seq"), &[])
+            .query(
+                &format!("SELECT {COLUMNS} FROM record_log ORDER BY seq"),
+                &[],
+            )
             .await?
         {
             let seq: Option<i64> = r.try_get(0).ok();

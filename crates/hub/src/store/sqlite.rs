@@ -16,10 +16,11 @@ use rusqlite::{params, OptionalExtension};
 
 use super::log::{self, LogHead, Row, StoredLog, COLUMNS};
 use super::NewLink;
-use crate::record_log::{Checkpoint, Entry};
 use crate::domain::AgencyCode;
+use crate::record_log::{Checkpoint, Entry};
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE links (
         id         INTEGER PRIMARY KEY,
         agency     TEXT NOT NULL,
@@ -30,7 +31,9 @@ const MIGRATIONS: &[&str] = &["
     );
     CREATE UNIQUE INDEX links_agency_number ON links (agency, number_key);
     CREATE UNIQUE INDEX links_agency_fugo ON links (agency, fugo);
-", super::log::SQLITE];
+",
+    super::log::SQLITE,
+];
 
 /// Cache sizes: the writer keeps both indexes of a few million links; readers probe one.
 const TUNING: Tuning = Tuning {
@@ -181,7 +184,12 @@ impl SqliteStore {
                          VALUES (?1, ?2, ?3, ?4)",
                     )?;
                     for c in &checkpoints {
-                        stmt.execute(params![c.seq as i64, &c.hash[..], c.time_micros, c.signature])?;
+                        stmt.execute(params![
+                            c.seq as i64,
+                            &c.hash[..],
+                            c.time_micros,
+                            c.signature
+                        ])?;
                     }
                 }
                 tx.commit()?;
@@ -220,11 +228,8 @@ impl SqliteStore {
                     .optional()?
                     .map(Row::into_entry)
                     .transpose()?;
-                let checkpointed: Option<i64> = conn.query_row(
-                    "SELECT MAX(seq) FROM record_checkpoints",
-                    [],
-                    |r| r.get(0),
-                )?;
+                let checkpointed: Option<i64> =
+                    conn.query_row("SELECT MAX(seq) FROM record_checkpoints", [], |r| r.get(0))?;
                 Ok(LogHead {
                     last,
                     checkpointed_seq: checkpointed.unwrap_or(0) as u64,

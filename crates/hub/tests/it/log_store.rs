@@ -37,7 +37,9 @@ async fn entries_are_recorded_once_per_request_and_chain_without_forks() {
     let public = keys.log_public_key();
     for engine in engines("hub_log") {
         let store = Store::open(&engine.url).await.unwrap();
-        let (recorder, writer) = Recorder::start(store.clone(), keys.log_key_pair()).await.unwrap();
+        let (recorder, writer) = Recorder::start(store.clone(), keys.log_key_pair())
+            .await
+            .unwrap();
 
         // 200 concurrent appends, each request id sent twice at the same time.
         let mut tasks = Vec::new();
@@ -79,14 +81,19 @@ async fn entries_are_recorded_once_per_request_and_chain_without_forks() {
         assert!(!again.new);
         assert_eq!(again.entry.seq, later.entry.seq);
         // The same id from another asker is another exchange.
-        assert!(recorder
-            .record(exchange("koiki-14", "req-3", Outcome::Data))
-            .await
-            .unwrap()
-            .new);
+        assert!(
+            recorder
+                .record(exchange("koiki-14", "req-3", Outcome::Data))
+                .await
+                .unwrap()
+                .new
+        );
         let found = store.recorded("koiki-13", "req-3").await.unwrap();
         assert_eq!(
-            found.iter().map(|e| e.exchange.outcome.clone()).collect::<Vec<_>>(),
+            found
+                .iter()
+                .map(|e| e.exchange.outcome.clone())
+                .collect::<Vec<_>>(),
             vec![Outcome::Data, Outcome::Unavailable]
         );
         // The writer's memory answers the replay check exactly like the store (it holds the
@@ -98,7 +105,9 @@ async fn entries_are_recorded_once_per_request_and_chain_without_forks() {
 
         // A new writer (a restarted hub) continues the chain, and a re-send still finds the
         // stored entry beyond its memory.
-        let (recorder, writer) = Recorder::start(store.clone(), keys.log_key_pair()).await.unwrap();
+        let (recorder, writer) = Recorder::start(store.clone(), keys.log_key_pair())
+            .await
+            .unwrap();
         let resent = recorder
             .record(exchange("koiki-13", "req-0", Outcome::Data))
             .await

@@ -12,7 +12,9 @@ use renkei_store::StoreUrl;
 
 async fn open(url: &StoreUrl) -> Engine {
     match url {
-        StoreUrl::Sqlite(path) => Engine::Sqlite(Sqlite::open(path, &[renkei_hub::party::SQLITE]).unwrap()),
+        StoreUrl::Sqlite(path) => {
+            Engine::Sqlite(Sqlite::open(path, &[renkei_hub::party::SQLITE]).unwrap())
+        }
         StoreUrl::Postgres { conn, schema } => Engine::Postgres(
             Postgres::connect(conn, schema, &[renkei_hub::party::POSTGRES])
                 .await
@@ -23,7 +25,11 @@ async fn open(url: &StoreUrl) -> Engine {
 
 fn record(i: u64, side: Side, outcome: Outcome, hub_seq: Option<u64>) -> PartyRecord {
     let mut r = PartyRecord::now(
-        if side == Side::Asked { "koiki-13" } else { "city-131121" },
+        if side == Side::Asked {
+            "koiki-13"
+        } else {
+            "city-131121"
+        },
         side,
         "koiki-13",
         "city-131121",
@@ -95,7 +101,11 @@ fn hub_log(n: u64) -> Vec<Entry> {
                     provider: "city-131121".into(),
                     task: "K01".into(),
                     info: "J01".into(),
-                    outcome: if i % 2 == 0 { Outcome::Data } else { Outcome::NoRecord },
+                    outcome: if i % 2 == 0 {
+                        Outcome::Data
+                    } else {
+                        Outcome::NoRecord
+                    },
                     disclosable: true,
                     request_id: format!("req-{i}"),
                     person: [i as u8; 32],
@@ -155,11 +165,15 @@ fn reconciliation_names_the_first_disagreement() {
     p[0].records[10].hub_seq = Some(13);
     let d = reconcile(&hub, &p).unwrap_err();
     assert_eq!((d.seq, d.count), (Some(5), 2), "{d}");
-    assert!(d.message.contains("照会者（中間サーバ）の記録がありません"), "{d}");
+    assert!(
+        d.message.contains("照会者（中間サーバ）の記録がありません"),
+        "{d}"
+    );
 
     // A record the hub never made.
     let mut p = parties(&hub);
-    p[0].records.push(record(77, Side::Asked, Outcome::Data, None));
+    p[0].records
+        .push(record(77, Side::Asked, Outcome::Data, None));
     let d = reconcile(&hub, &p).unwrap_err();
     assert_eq!((d.seq, d.count), (None, 1), "{d}");
     assert!(d.message.contains("req-77"), "{d}");

@@ -59,7 +59,10 @@ fn items_of(held: &RecordsAsOf) -> Option<BTreeMap<String, String>> {
     let several = held.records.len() > 1;
     let mut items = BTreeMap::new();
     for record in &held.records {
-        let start = record.get("計算期間開始年月日").unwrap_or_default().to_owned();
+        let start = record
+            .get("計算期間開始年月日")
+            .unwrap_or_default()
+            .to_owned();
         let name = |column: &str| {
             if several {
                 format!("{column}[{start}]")
@@ -115,7 +118,14 @@ pub async fn answer(
     branch: &str,
     info: &str,
 ) -> Result<Option<BTreeMap<String, String>>, StoreError> {
-    answer_as_of(store, tenant, branch, info, crate::fuhon::service::today_jst()).await
+    answer_as_of(
+        store,
+        tenant,
+        branch,
+        info,
+        crate::fuhon::service::today_jst(),
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -131,7 +141,10 @@ mod tests {
             insured_number: "20000001".into(),
             branch: "0000000007".into(),
             since_version: 1,
-            fields: vec![("計算期間開始年月日", start.into()), ("支給額", paid.into())],
+            fields: vec![
+                ("計算期間開始年月日", start.into()),
+                ("支給額", paid.into()),
+            ],
         }
     }
 

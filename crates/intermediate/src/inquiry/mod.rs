@@ -16,14 +16,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use renkei_wire::msg::hub::Fugo;
-use renkei_wire::msg::inquiry::{
-    answer_digest, answer_message, answer_message_parts, Inquire, InquireRequest,
-    InquireResponse, InquiryAnswer, InsurerInquire, InsurerInquireRequest, Provide,
-    ProvideRequest, ProvideResponse, Provided, RecordInternal, RecordInternalRequest,
-};
 use renkei_hub::party::{outcome_of, PartyLog, PartyRecord, Side};
 use renkei_hub::record_log::Outcome;
+use renkei_wire::msg::hub::Fugo;
+use renkei_wire::msg::inquiry::{
+    answer_digest, answer_message, answer_message_parts, Inquire, InquireRequest, InquireResponse,
+    InquiryAnswer, InsurerInquire, InsurerInquireRequest, Provide, ProvideRequest, ProvideResponse,
+    Provided, RecordInternal, RecordInternalRequest,
+};
 use renkei_wire::signing::{SenderSignature, Signer};
 use renkei_wire::{ApiError, Body, CallError, Client, Endpoint, Identity, Role};
 
@@ -131,7 +131,14 @@ async fn insurer_inquire(
     }
     match me.hub.call::<Inquire>(&request).await {
         Ok(answer) => {
-            keep(&me, Side::Asked, &request, outcome_of(&answer.answer), Some(answer.record)).await?;
+            keep(
+                &me,
+                Side::Asked,
+                &request,
+                outcome_of(&answer.answer),
+                Some(answer.record),
+            )
+            .await?;
             Ok(Json(answer))
         }
         Err(CallError::Api(e)) => Err(e),
@@ -225,7 +232,14 @@ async fn between_tenants(
     // answered (not when the table refused).
     let outcome = outcome_of(&answer);
     if !matches!(outcome, Outcome::Refused(_)) {
-        keep(me, Side::Provided, &inquiry, outcome.clone(), Some(recorded.record)).await?;
+        keep(
+            me,
+            Side::Provided,
+            &inquiry,
+            outcome.clone(),
+            Some(recorded.record),
+        )
+        .await?;
     }
     keep(me, Side::Asked, &inquiry, outcome, Some(recorded.record)).await?;
     Ok(InquireResponse {

@@ -24,12 +24,23 @@ pub async fn branch_of_fugo(
     tenant: &str,
     fugo: &str,
 ) -> Result<Option<String>, StoreError> {
-    one(store, "SELECT branch FROM subscribers WHERE tenant = $1 AND fugo = $2", tenant, fugo).await
+    one(
+        store,
+        "SELECT branch FROM subscribers WHERE tenant = $1 AND fugo = $2",
+        tenant,
+        fugo,
+    )
+    .await
 }
 
 /// One text column of at most one row, with two text parameters (`$1`, `$2` — SQLite reads
 /// them as numbered parameters too).
-async fn one(store: &Store, sql: &'static str, a: &str, b: &str) -> Result<Option<String>, StoreError> {
+async fn one(
+    store: &Store,
+    sql: &'static str,
+    a: &str,
+    b: &str,
+) -> Result<Option<String>, StoreError> {
     match store {
         Store::Sqlite(s) => {
             let (a, b) = (a.to_owned(), b.to_owned());
@@ -128,7 +139,11 @@ pub async fn asker_context(
                FROM insurer_numbers n WHERE n.insurer_number = $1";
     match store {
         Store::Sqlite(s) => {
-            let args = [insurer_number.to_owned(), branch.to_owned(), provider.to_owned()];
+            let args = [
+                insurer_number.to_owned(),
+                branch.to_owned(),
+                provider.to_owned(),
+            ];
             // `?N` binds by number in SQLite (`$N` would bind in order of appearance).
             let sql = sql.replace('$', "?");
             s.db.read_point(move |conn| -> Result<_, StoreError> {

@@ -10,8 +10,7 @@ use crate::domain::record::{parse_row, Header, COLUMNS};
 use crate::store::{Applied, ChunkContext, NewJob, Tenant};
 
 fn item(line: u64, person: u8, insured: &str, fugo: &str) -> Item {
-    let header =
-        Header::parse(&COLUMNS.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+    let header = Header::parse(&COLUMNS.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
     let fields = [
         "1",
         "621498320257",
@@ -81,35 +80,67 @@ async fn inquiry_look_ups_behave_the_same_on_every_engine() {
         )
         .await;
         // The same person (index key 1) with another 広域連合.
-        register(&store, "koiki-14", "39141130", vec![item(2, 1, "20000001", "G1")]).await;
+        register(
+            &store,
+            "koiki-14",
+            "39141130",
+            vec![item(2, 1, "20000001", "G1")],
+        )
+        .await;
 
         assert_eq!(
-            asker_context(&store, "39131156", "0000000001", "koiki-14").await.unwrap(),
+            asker_context(&store, "39131156", "0000000001", "koiki-14")
+                .await
+                .unwrap(),
             Some(("koiki-13".to_owned(), Some("F1".to_owned()), true)),
             "{e}"
         );
         assert_eq!(
-            asker_context(&store, "39131156", "0000000099", "city-131121").await.unwrap(),
+            asker_context(&store, "39131156", "0000000099", "city-131121")
+                .await
+                .unwrap(),
             Some(("koiki-13".to_owned(), None, false)),
             "{e}"
         );
-        assert_eq!(asker_context(&store, "39999999", "0000000001", "x").await.unwrap(), None);
+        assert_eq!(
+            asker_context(&store, "39999999", "0000000001", "x")
+                .await
+                .unwrap(),
+            None
+        );
 
         assert_eq!(
-            branch_of_fugo(&store, "koiki-13", "F2").await.unwrap().as_deref(),
+            branch_of_fugo(&store, "koiki-13", "F2")
+                .await
+                .unwrap()
+                .as_deref(),
             Some("0000000002"),
             "{e}"
         );
-        assert_eq!(branch_of_fugo(&store, "koiki-14", "F2").await.unwrap(), None, "tenancy: {e}");
+        assert_eq!(
+            branch_of_fugo(&store, "koiki-14", "F2").await.unwrap(),
+            None,
+            "tenancy: {e}"
+        );
 
-        let person = person_of_branch(&store, "koiki-13", "0000000001").await.unwrap().unwrap();
+        let person = person_of_branch(&store, "koiki-13", "0000000001")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(person, vec![1; 32]);
         assert_eq!(
-            subscriber_of_person(&store, "koiki-14", &person).await.unwrap(),
+            subscriber_of_person(&store, "koiki-14", &person)
+                .await
+                .unwrap(),
             Some(("0000000001".to_owned(), "G1".to_owned())),
             "{e}"
         );
-        assert_eq!(subscriber_of_person(&store, "koiki-14", &[2; 32]).await.unwrap(), None);
+        assert_eq!(
+            subscriber_of_person(&store, "koiki-14", &[2; 32])
+                .await
+                .unwrap(),
+            None
+        );
 
         let items = super::super::answer::answer(&store, "koiki-14", "0000000001", "J04")
             .await
@@ -119,7 +150,9 @@ async fn inquiry_look_ups_behave_the_same_on_every_engine() {
         assert_eq!(items["資格取得年月日"], "2020-04-01");
         assert_eq!(items["資格喪失年月日"], "");
         assert_eq!(
-            super::super::answer::answer(&store, "koiki-14", "0000000001", "J03").await.unwrap(),
+            super::super::answer::answer(&store, "koiki-14", "0000000001", "J03")
+                .await
+                .unwrap(),
             None
         );
     }

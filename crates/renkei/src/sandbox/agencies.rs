@@ -184,5 +184,7 @@ pub fn save_profile(
 /// A loopback port free right now (for systems the hub's directory must name before they
 /// start, when the sandbox runs on free ports).
 pub fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }

@@ -208,7 +208,11 @@ mod tests {
     fn a_configuration_from_an_earlier_version_gains_new_settings_and_keeps_its_own() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        std::fs::write(&path, "listen = \"127.0.0.1:7702\"\n[keys]\nold = \"kept\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:7702\"\n[keys]\nold = \"kept\"\n",
+        )
+        .unwrap();
         let loaded: Config = load_or_create(&path, fresh).unwrap();
         assert_eq!(loaded.listen, "127.0.0.1:7702");
         assert_eq!(loaded.keys.old, "kept", "an existing key is never replaced");
@@ -223,7 +227,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
         std::fs::write(&path, "listen = 7\n[keys]\nold = \"a\"\nadded = \"b\"\n").unwrap();
-        let err = load_or_create::<Config>(&path, fresh).unwrap_err().to_string();
-        assert!(err.contains("config.toml") && err.contains("正しくありません"), "{err}");
+        let err = load_or_create::<Config>(&path, fresh)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("config.toml") && err.contains("正しくありません"),
+            "{err}"
+        );
     }
 }

@@ -22,10 +22,12 @@ pub async fn start(
     let mut config = WebConfig::for_sandbox(profile, dir, listen, store);
     // Inquiries may also go to the sandbox's municipalities.
     let municipalities = super::agencies::MUNICIPALITIES.iter();
-    config.providers.extend(municipalities.map(|&(code, name, _)| Provider {
-        code: code.into(),
-        name: name.into(),
-    }));
+    config
+        .providers
+        .extend(municipalities.map(|&(code, name, _)| Provider {
+            code: code.into(),
+            name: name.into(),
+        }));
     let web = WebApp::build(config, shutdown).await?;
     ensure_demo_accounts(web.store(), &profile.insurers).await?;
     Ok(web)

@@ -169,10 +169,7 @@ pub fn answer_digest(fugo: &Fugo, answer: &Provided) -> [u8; 32] {
 
 /// What the provider signs: the exchange, the kind of answer (0 data, 1 no record) and
 /// [`answer_digest`].
-pub fn answer_message(
-    request: &ProvideRequest,
-    answer: &Provided,
-) -> Vec<u8> {
+pub fn answer_message(request: &ProvideRequest, answer: &Provided) -> Vec<u8> {
     let kind = match answer {
         Provided::Data { .. } => 0u8,
         Provided::NoRecord => 1u8,
@@ -283,7 +280,8 @@ mod hex_digest {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
         let text = String::deserialize(d)?;
-        let bytes = hex::decode(text).map_err(|_| serde::de::Error::custom("16進数ではありません"))?;
+        let bytes =
+            hex::decode(text).map_err(|_| serde::de::Error::custom("16進数ではありません"))?;
         bytes
             .try_into()
             .map_err(|_| serde::de::Error::custom("32バイトではありません"))

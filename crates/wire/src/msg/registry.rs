@@ -69,7 +69,10 @@ impl Endpoint for ResolveResidentCodes {
 /// The 利用目的 (purpose codes) a look-up may be made for: (code, description). Any other code
 /// is refused by the registry. Documented in `docs/formats.md`.
 pub const PURPOSES: &[(&str, &str)] = &[
-    ("subscriber", "加入者情報の作成・確認（個人番号の確認を含む）"),
+    (
+        "subscriber",
+        "加入者情報の作成・確認（個人番号の確認を含む）",
+    ),
     ("eligibility", "資格の取得・喪失の確認"),
     ("benefit", "保険給付の支給（高額療養費・葬祭費等）"),
     ("premium", "保険料の賦課・徴収"),

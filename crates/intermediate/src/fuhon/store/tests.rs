@@ -515,7 +515,10 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             .unwrap()
             .unwrap();
         assert_eq!(may_answer["負担区分"], "現役並みⅠ", "{e}");
-        assert_eq!(may_answer["被保険者番号"], may.records[0].insured_number, "{e}");
+        assert_eq!(
+            may_answer["被保険者番号"], may.records[0].insured_number,
+            "{e}"
+        );
         assert_eq!(
             may_answer[SOURCE_ITEM],
             format!("副本 第2版（基準日 {}）", may.version.as_of),

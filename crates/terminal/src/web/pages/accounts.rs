@@ -177,9 +177,11 @@ async fn create(
             }
         });
     if let Err(message) = checks {
-        return Ok(show_list(&state, &staff, &TableQuery::default(), Some(message))
-            .await?
-            .into_response());
+        return Ok(
+            show_list(&state, &staff, &TableQuery::default(), Some(message))
+                .await?
+                .into_response(),
+        );
     }
     let password = form.password.clone();
     let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
@@ -202,9 +204,11 @@ async fn create(
     if !state.store.create_account(&account).await? {
         let message =
             format!("ログインID「{login_id}」は既に使われています。別のIDにしてください。");
-        return Ok(show_list(&state, &staff, &TableQuery::default(), Some(message))
-            .await?
-            .into_response());
+        return Ok(
+            show_list(&state, &staff, &TableQuery::default(), Some(message))
+                .await?
+                .into_response(),
+        );
     }
     record(
         &state,

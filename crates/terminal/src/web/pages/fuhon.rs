@@ -252,7 +252,10 @@ fn job_view(j: &FuhonJob) -> JobView {
         percent: if j.status == "done" || (finished && j.rows_total > 0) {
             100
         } else {
-            (j.rows_done * 100).checked_div(j.rows_total).unwrap_or(0).min(99)
+            (j.rows_done * 100)
+                .checked_div(j.rows_total)
+                .unwrap_or(0)
+                .min(99)
         },
         errors_total: j.errors_total,
         errors: j.errors.clone(),
@@ -281,10 +284,7 @@ fn jobs(state: &WebState, staff: &Staff) -> Vec<JobView> {
     out.iter().map(job_view).collect()
 }
 
-async fn page(
-    State(state): State<Arc<WebState>>,
-    staff: Staff,
-) -> Result<Html<String>, WebError> {
+async fn page(State(state): State<Arc<WebState>>, staff: Staff) -> Result<Html<String>, WebError> {
     staff.require(StaffRole::Registration)?;
     show_page(&state, &staff, None).await
 }
@@ -334,7 +334,9 @@ async fn upload(
     // The role first: a post without it is refused whatever its body.
     staff.require(StaffRole::Registration)?;
     let mut multipart = multipart.map_err(|e| {
-        WebError::BadRequest(format!("送信されたフォームを読めません（{e}）。画面から送信してください。"))
+        WebError::BadRequest(format!(
+            "送信されたフォームを読めません（{e}）。画面から送信してください。"
+        ))
     })?;
     let bad = |e: axum::extract::multipart::MultipartError| {
         WebError::BadRequest(format!(
@@ -357,7 +359,13 @@ async fn upload(
             "file" if csrf_ok => {
                 let fail = |m: String| async { show_page(&state, &staff, Some(m)).await };
                 let number = match InsurerNumber::parse(insurer.trim()) {
-                    Ok(n) if insurer_numbers(&state, &staff).iter().any(|x| x == n.as_str()) => n,
+                    Ok(n)
+                        if insurer_numbers(&state, &staff)
+                            .iter()
+                            .any(|x| x == n.as_str()) =>
+                    {
+                        n
+                    }
                     _ => {
                         return Ok(fail("保険者番号を一覧から選んでください。".into())
                             .await?
@@ -456,7 +464,9 @@ async fn upload(
     if !csrf_ok {
         return Err(WebError::Forbidden("フォームの有効期限が切れています。画面を読み込み直してから、もう一度操作してください。".into()));
     }
-    Err(WebError::BadRequest("副本ファイルを選んでください。".into()))
+    Err(WebError::BadRequest(
+        "副本ファイルを選んでください。".into(),
+    ))
 }
 
 /// Sends the file, then (a check) pages the drift into `drift.csv`; records the outcome.
@@ -554,9 +564,16 @@ async fn run(
         ),
         "refused" => (
             format!("{what} 不受理"),
-            format!("{}: 誤り {} 件", job.file_name, group(job.errors_total as i64)),
+            format!(
+                "{}: 誤り {} 件",
+                job.file_name,
+                group(job.errors_total as i64)
+            ),
         ),
-        _ => (format!("{what} 失敗"), format!("{}: {}", job.file_name, job.message)),
+        _ => (
+            format!("{what} 失敗"),
+            format!("{}: {}", job.file_name, job.message),
+        ),
     };
     if let Err(e) = record(&state, &staff, &action, detail).await {
         tracing::error!(error = %e, "could not write the office log");
@@ -597,10 +614,9 @@ async fn drift(
             session: session.to_owned(),
             after: after.clone(),
         };
-        let page = client
-            .drift(&req)
-            .await
-            .map_err(|e| format!("差異を取得できません（{e}）。同じファイルで照合し直してください。"))?;
+        let page = client.drift(&req).await.map_err(|e| {
+            format!("差異を取得できません（{e}）。同じファイルで照合し直してください。")
+        })?;
         for d in &page.rows {
             job.drift[match d.drift {
                 DriftKind::MissingInFuhon => 0,

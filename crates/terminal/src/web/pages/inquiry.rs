@@ -14,8 +14,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use renkei_wire::permission::{InstitutionKind, PermissionTable};
 use renkei_wire::msg::inquiry::{InquiryAnswer, InsurerInquire, InsurerInquireRequest};
+use renkei_wire::permission::{InstitutionKind, PermissionTable};
 use renkei_wire::CallError;
 use serde::{Deserialize, Serialize};
 
@@ -227,7 +227,10 @@ fn view(state: &WebState, q: &Inquiry) -> InquiryView {
         Some(InquiryAnswer::Data { items: data }) => {
             items = data.into_iter().collect();
         }
-        Some(InquiryAnswer::Refused { code: c, message: m }) => (code, message) = (c, m),
+        Some(InquiryAnswer::Refused {
+            code: c,
+            message: m,
+        }) => (code, message) = (c, m),
         Some(InquiryAnswer::Unavailable { message: m }) => message = m,
         Some(InquiryAnswer::NoRecord) | None => {}
     }
@@ -308,7 +311,10 @@ struct AskForm {
 /// What was asked, checked against the lists the form offers.
 fn checked(state: &WebState, staff: &Staff, f: &AskForm) -> Result<InsurerInquireRequest, String> {
     let insurer_number = f.insurer_number.trim();
-    if !insurer_numbers(state, staff).iter().any(|n| n == insurer_number) {
+    if !insurer_numbers(state, staff)
+        .iter()
+        .any(|n| n == insurer_number)
+    {
         return Err(format!(
             "保険者番号「{insurer_number}」はこの保険者のものではありません。一覧から選んでください。"
         ));
@@ -431,7 +437,14 @@ async fn ask(
     staff.require(StaffRole::Inquiry)?;
     staff.check_csrf(&form.csrf)?;
     let retry = |message: String| async {
-        show_list(&state, &staff, &TableQuery::default(), Some(message), Some(&form)).await
+        show_list(
+            &state,
+            &staff,
+            &TableQuery::default(),
+            Some(message),
+            Some(&form),
+        )
+        .await
     };
     let mut request = match checked(&state, &staff, &form) {
         Ok(r) => r,
@@ -500,7 +513,15 @@ async fn resend(
     };
     match send(&state, &staff, &request).await {
         Ok((answer, record_no)) => {
-            save_and_log(&state, &staff, &request, &answer, record_no, "情報照会 再送").await?;
+            save_and_log(
+                &state,
+                &staff,
+                &request,
+                &answer,
+                record_no,
+                "情報照会 再送",
+            )
+            .await?;
             Ok(Redirect::to(&format!("/inquiries/{id}")).into_response())
         }
         Err(message) => Ok(render(

@@ -135,8 +135,8 @@ fn client(
     insurer_number: &str,
     purpose: &str,
 ) -> Result<(JlisClient, InsurerNumber), String> {
-    let number = InsurerNumber::parse(insurer_number.trim())
-        .map_err(|e| format!("保険者番号: {e}"))?;
+    let number =
+        InsurerNumber::parse(insurer_number.trim()).map_err(|e| format!("保険者番号: {e}"))?;
     if !insurer_numbers(state, staff)
         .iter()
         .any(|n| n == number.as_str())
@@ -405,7 +405,15 @@ async fn lookup(
     staff.require(StaffRole::Inquiry)?;
     staff.check_csrf(&form.csrf)?;
     let fail = |message: String| async {
-        show_page(&state, &staff, &TableQuery::default(), Some(message), None, None).await
+        show_page(
+            &state,
+            &staff,
+            &TableQuery::default(),
+            Some(message),
+            None,
+            None,
+        )
+        .await
     };
     let (client, insurer) = match client(&state, &staff, &form.insurer_number, &form.purpose) {
         Ok(c) => c,
@@ -416,10 +424,7 @@ async fn lookup(
         // The parse error never repeats the digits.
         Err(e) => return Ok(fail(format!("個人番号: {e}")).await?.into_response()),
     };
-    let masked = format!(
-        "********{}",
-        &number.expose()[number.expose().len() - 4..]
-    );
+    let masked = format!("********{}", &number.expose()[number.expose().len() - 4..]);
     let answer = match client.lookup(&form.purpose, vec![number]).await {
         Ok(a) => a,
         Err(e) => return Ok(fail(call_error(e)).await?.into_response()),
@@ -432,7 +437,11 @@ async fn lookup(
         format!(
             "保険者番号 {insurer}、利用目的 {}: {}",
             form.purpose,
-            if found.is_some() { "該当あり" } else { "該当なし" }
+            if found.is_some() {
+                "該当あり"
+            } else {
+                "該当なし"
+            }
         ),
     )
     .await?;
@@ -443,9 +452,16 @@ async fn lookup(
         candidates: Vec::new(),
         purpose_name: purpose_name(&form.purpose),
     };
-    Ok(show_page(&state, &staff, &TableQuery::default(), None, Some(answer), None)
-        .await?
-        .into_response())
+    Ok(show_page(
+        &state,
+        &staff,
+        &TableQuery::default(),
+        None,
+        Some(answer),
+        None,
+    )
+    .await?
+    .into_response())
 }
 
 /// 基本4情報 → ranked candidates with their score and how each item matched.
@@ -548,7 +564,9 @@ async fn upload(
     // The role first: a post without it is refused whatever its body.
     staff.require(StaffRole::Inquiry)?;
     let mut multipart = multipart.map_err(|e| {
-        WebError::BadRequest(format!("送信されたフォームを読めません（{e}）。画面から送信してください。"))
+        WebError::BadRequest(format!(
+            "送信されたフォームを読めません（{e}）。画面から送信してください。"
+        ))
     })?;
     let bad = |e: axum::extract::multipart::MultipartError| {
         WebError::BadRequest(format!(
@@ -567,14 +585,20 @@ async fn upload(
             "purpose" => purpose = field.text().await.map_err(bad)?,
             "file" if csrf_ok => {
                 let fail = |message: String| async {
-                    show_page(&state, &staff, &TableQuery::default(), Some(message), None, None)
-                        .await
+                    show_page(
+                        &state,
+                        &staff,
+                        &TableQuery::default(),
+                        Some(message),
+                        None,
+                        None,
+                    )
+                    .await
                 };
-                let (client, insurer) =
-                    match client(&state, &staff, &insurer_number, &purpose) {
-                        Ok(c) => c,
-                        Err(message) => return Ok(fail(message).await?.into_response()),
-                    };
+                let (client, insurer) = match client(&state, &staff, &insurer_number, &purpose) {
+                    Ok(c) => c,
+                    Err(message) => return Ok(fail(message).await?.into_response()),
+                };
                 let file_name = field
                     .file_name()
                     .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_owned())
@@ -624,14 +648,19 @@ async fn upload(
     if !csrf_ok {
         return Err(WebError::Forbidden("フォームの有効期限が切れています。画面を読み込み直してから、もう一度操作してください。".into()));
     }
-    Err(WebError::BadRequest("照会ファイルを選んでください。".into()))
+    Err(WebError::BadRequest(
+        "照会ファイルを選んでください。".into(),
+    ))
 }
 
 /// Answers the query file in the background (closing the browser does not stop it), keeping
 /// the progress for the page and writing the outcome to the store.
 fn spawn(state: Arc<WebState>, staff: Staff, client: JlisClient, mut batch: JlisBatch) {
     tokio::spawn(async move {
-        let (input, output) = (query_path(&state, &batch.id), answer_path(&state, &batch.id));
+        let (input, output) = (
+            query_path(&state, &batch.id),
+            answer_path(&state, &batch.id),
+        );
         let id = batch.id.clone();
         let progress = state.clone();
         let outcome = jlis::batch_with_progress(
@@ -740,7 +769,13 @@ async fn download(
         .await
         .map_err(|_| WebError::NotFound)?;
     let stem = b.file_name.strip_suffix(".csv").unwrap_or(&b.file_name);
-    record(&state, &staff, "J-LIS 回答ファイル取得", b.file_name.clone()).await?;
+    record(
+        &state,
+        &staff,
+        "J-LIS 回答ファイル取得",
+        b.file_name.clone(),
+    )
+    .await?;
     Ok((
         [
             (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

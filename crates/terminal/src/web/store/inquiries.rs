@@ -253,7 +253,10 @@ impl PgWebStore {
     ) -> Result<(Vec<Inquiry>, i64), StoreError> {
         let client = self.db.client().await?;
         let total: i64 = client
-            .query_one("SELECT COUNT(*) FROM inquiries WHERE tenant = $1", &[&tenant])
+            .query_one(
+                "SELECT COUNT(*) FROM inquiries WHERE tenant = $1",
+                &[&tenant],
+            )
             .await?
             .get(0);
         let rows = client

@@ -65,7 +65,11 @@ impl WebStore {
     }
 
     /// The tenant's batch `id` (`None` for another tenant's).
-    pub async fn jlis_batch(&self, tenant: &str, id: &str) -> Result<Option<JlisBatch>, StoreError> {
+    pub async fn jlis_batch(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<Option<JlisBatch>, StoreError> {
         match self {
             WebStore::Sqlite(s) => s.jlis_batch(tenant, id).await,
             WebStore::Postgres(s) => s.jlis_batch(tenant, id).await,

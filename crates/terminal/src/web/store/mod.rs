@@ -286,8 +286,9 @@ impl WebStore {
 
 /// Both engines use the same DDL apart from the auto-increment of the log.
 fn migrations(serial: &str, boolean: &str) -> Vec<String> {
-    vec![format!(
-        "CREATE TABLE accounts (
+    vec![
+        format!(
+            "CREATE TABLE accounts (
             login_id TEXT PRIMARY KEY,
             tenant TEXT NOT NULL,
             display_name TEXT NOT NULL,
@@ -333,9 +334,9 @@ fn migrations(serial: &str, boolean: &str) -> Vec<String> {
             finished_at BIGINT
         );
         CREATE INDEX uploads_tenant ON uploads (tenant, created_at);"
-    ),
-    inquiries::MIGRATION.to_owned(),
-    jlis::MIGRATION.to_owned(),
+        ),
+        inquiries::MIGRATION.to_owned(),
+        jlis::MIGRATION.to_owned(),
     ]
 }
 

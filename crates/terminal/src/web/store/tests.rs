@@ -338,7 +338,9 @@ async fn inquiries_are_tenant_scoped_and_resends_replace_the_answer() {
                 .await
                 .unwrap());
         }
-        s.save_inquiry(&inquiry("O-1", "koiki-27", 50)).await.unwrap();
+        s.save_inquiry(&inquiry("O-1", "koiki-27", 50))
+            .await
+            .unwrap();
         let page = PageQuery {
             sort: "created_at",
             desc: true,
@@ -348,7 +350,9 @@ async fn inquiries_are_tenant_scoped_and_resends_replace_the_answer() {
         let (rows, total) = s.inquiries("koiki-13", page).await.unwrap();
         assert_eq!(total, 3);
         assert_eq!(
-            rows.iter().map(|r| r.request_id.as_str()).collect::<Vec<_>>(),
+            rows.iter()
+                .map(|r| r.request_id.as_str())
+                .collect::<Vec<_>>(),
             ["T-2", "T-1"]
         );
         // A re-send replaces the answer and counts the attempt; what was asked stays.
@@ -360,7 +364,12 @@ async fn inquiries_are_tenant_scoped_and_resends_replace_the_answer() {
         assert!(s.save_inquiry(&again).await.unwrap());
         let got = s.inquiry("koiki-13", "T-0").await.unwrap().unwrap();
         assert_eq!(
-            (got.kind.as_str(), got.record, got.attempts, got.branch.as_str()),
+            (
+                got.kind.as_str(),
+                got.record,
+                got.attempts,
+                got.branch.as_str()
+            ),
             ("data", 7, 2, "0000000001")
         );
         assert_eq!((got.created_at, got.answered_at), (100, 900));
@@ -402,9 +411,15 @@ fn batch(id: &str, tenant: &str, created_at: i64) -> JlisBatch {
 #[tokio::test]
 async fn jlis_batches_are_tenant_scoped_and_failed_on_restart() {
     each_engine("web_jlis", async |s| {
-        s.insert_jlis_batch(&batch("b1", "koiki-13", 10)).await.unwrap();
-        s.insert_jlis_batch(&batch("b2", "koiki-13", 20)).await.unwrap();
-        s.insert_jlis_batch(&batch("o1", "koiki-27", 30)).await.unwrap();
+        s.insert_jlis_batch(&batch("b1", "koiki-13", 10))
+            .await
+            .unwrap();
+        s.insert_jlis_batch(&batch("b2", "koiki-13", 20))
+            .await
+            .unwrap();
+        s.insert_jlis_batch(&batch("o1", "koiki-27", 30))
+            .await
+            .unwrap();
         let mut done = batch("b1", "koiki-13", 10);
         (done.status, done.rows_total, done.rows_done) = ("done".into(), 5, 5);
         (done.found, done.not_found, done.errors, done.finished_at) = (3, 1, 1, Some(99));
