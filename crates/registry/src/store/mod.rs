@@ -260,6 +260,12 @@ impl Store {
     pub async fn count(&self) -> Result<u64, StoreError> {
         dispatch!(self, s => s.count().await)
     }
+
+    /// Releases memory a bulk load left in the store's write path (SQLite's writer page
+    /// cache); call after loading many residents.
+    pub async fn release_memory(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.release_memory().await)
+    }
 }
 
 /// Computes each record's look-up key and sealed copy off the async threads (on several

@@ -520,4 +520,9 @@ impl PgStore {
             .get(0);
         Ok(n as u64)
     }
+
+    /// Nothing to hand back: the server keeps its own buffers.
+    pub(super) async fn release_memory(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }

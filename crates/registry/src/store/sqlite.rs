@@ -521,4 +521,15 @@ impl SqliteStore {
             })
             .await
     }
+
+    /// Hands the writer's page cache back after a bulk load: look-ups run on the readers, so
+    /// the cache the load filled would otherwise stay resident for nothing.
+    pub(super) async fn release_memory(&self) -> Result<(), StoreError> {
+        self.db
+            .write(|conn| {
+                conn.execute_batch("PRAGMA shrink_memory")?;
+                Ok(())
+            })
+            .await
+    }
 }

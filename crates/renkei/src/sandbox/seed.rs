@@ -85,7 +85,9 @@ pub async fn load(
             loaded += store.upsert_owned(std::mem::take(&mut batch)).await?;
         }
     }
-    Ok(loaded + store.upsert_owned(batch).await?)
+    loaded += store.upsert_owned(batch).await?;
+    store.release_memory().await?;
+    Ok(loaded)
 }
 
 pub async fn tenants(
