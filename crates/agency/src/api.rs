@@ -86,7 +86,10 @@ async fn provide(
         ))
         .await
         .map_err(store_error)?;
-    let signature = agency.signer.sign(&answer_message(&req, &answer));
+    let signature = agency
+        .signer
+        .sign_batched(&answer_message(&req, &answer))
+        .await;
     Ok(Json(ProvideResponse { answer, signature }))
 }
 
@@ -124,12 +127,9 @@ async fn inquire(
         task: req.task,
         info: req.info,
         provider: req.provider,
-        signature: renkei_wire::signing::SenderSignature {
-            cert: Vec::new(),
-            signature: Vec::new(),
-        },
+        signature: renkei_wire::signing::SenderSignature::empty(),
     };
-    request.signature = agency.signer.sign(&request.signed_message());
+    request.signature = agency.signer.sign_batched(&request.signed_message()).await;
     match agency.hub.call::<Inquire>(&request).await {
         Ok(answer) => {
             agency

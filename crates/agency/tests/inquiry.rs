@@ -476,3 +476,113 @@ fn count_lines(path: &str, key: &str) -> usize {
         .and_then(|l| l[key.len()..].trim().parse().ok())
         .unwrap()
 }
+
+/// Inquiries sent at the same moment are signed in batches (one ECDSA signature over a Merkle
+/// root, by the asker and by the agency): each log entry keeps its own proof, every entry
+/// audits alone, and a changed proof or a proof moved to another entry names that entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_inquiries_are_batch_signed_and_every_entry_audits() {
+    for engine in engines("agency_batch") {
+        let net = start(&engine.url).await;
+        let signer = Signer::load(&net.intermediate).unwrap();
+        let as_intermediate =
+            HubClient::new(net.intermediate.client_config().unwrap(), &net.hub_url);
+        let fugo = as_intermediate
+            .issue_fugo(KOIKI, &(0..5).map(number).collect::<Vec<_>>())
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..48)
+            .map(|k| {
+                let mut req = request(
+                    &signer,
+                    &format!("b-{k}"),
+                    fugo[k % 5].as_ref().unwrap(),
+                    "K01",
+                    "J01",
+                );
+                let (signer, client) = (
+                    signer.clone(),
+                    Client::new(net.intermediate.client_config().unwrap(), &net.hub_url),
+                );
+                tokio::spawn(async move {
+                    req.signature = signer.sign_batched(&req.signed_message()).await;
+                    client.call::<Inquire>(&req).await
+                })
+            })
+            .collect();
+        for (k, t) in tasks.into_iter().enumerate() {
+            let r = t.await.unwrap().unwrap();
+            assert_eq!(
+                r.answer,
+                InquiryAnswer::Data {
+                    items: items((k % 5) as u64, "J01")
+                },
+                "{}",
+                engine.engine()
+            );
+        }
+
+        let log = net.hub.store().read_log().await.unwrap();
+        assert_eq!(log.entries.len(), 48);
+        let proofs = |pick: fn(&renkei_hub::record_log::Entry) -> &Vec<u8>| {
+            log.entries
+                .iter()
+                .filter(|e| evidence::decode(pick(e)).unwrap().0.batch.is_some())
+                .count()
+        };
+        let batched_requests = proofs(|e| &e.exchange.request_signature);
+        let batched_answers = proofs(|e| &e.exchange.answer_signature);
+        assert!(
+            batched_requests >= 24 && batched_answers >= 2,
+            "requests {batched_requests}, answers {batched_answers} of 48 batch-signed"
+        );
+        let verifier = SignatureVerifier::new(&net.pki.ca_cert_path()).unwrap();
+        let audit = |entries: &[renkei_hub::record_log::Entry]| {
+            // A fresh verifier each time: nothing remembered from the untouched log.
+            let verifier = SignatureVerifier::new(&net.pki.ca_cert_path()).unwrap();
+            verify_with(entries, &[], &net.log_public_key, |e| {
+                evidence::verify_entry(e, &verifier)
+            })
+        };
+        assert_eq!(
+            verify_with(&log.entries, &log.checkpoints, &net.log_public_key, |e| {
+                evidence::verify_entry(e, &verifier)
+            })
+            .unwrap()
+            .entries,
+            48
+        );
+        let rehash = |entries: &mut Vec<renkei_hub::record_log::Entry>| {
+            let mut prev = entries[0].hash;
+            for e in &mut entries[1..] {
+                e.hash =
+                    renkei_hub::record_log::entry_hash(&prev, e.seq, e.time_micros, &e.exchange);
+                prev = e.hash;
+            }
+        };
+        let (i, j) = {
+            let batched: Vec<usize> = (1..48)
+                .filter(|&i| {
+                    evidence::decode(&log.entries[i].exchange.request_signature)
+                        .unwrap()
+                        .0
+                        .batch
+                        .is_some()
+                })
+                .collect();
+            (batched[0], batched[1])
+        };
+        // A changed sibling hash (the last byte of the evidence) fails that entry.
+        let mut bent = log.entries.clone();
+        *bent[i].exchange.request_signature.last_mut().unwrap() ^= 1;
+        rehash(&mut bent);
+        let err = audit(&bent).unwrap_err();
+        assert_eq!(err.first_bad_entry(), bent[i].seq, "{err}");
+        // Another entry's batch signature and proof, moved here: fails too.
+        let mut moved = log.entries.clone();
+        moved[j].exchange.request_signature = log.entries[i].exchange.request_signature.clone();
+        rehash(&mut moved);
+        let err = audit(&moved).unwrap_err();
+        assert_eq!(err.first_bad_entry(), moved[j].seq, "{err}");
+    }
+}

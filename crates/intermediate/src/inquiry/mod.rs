@@ -120,12 +120,9 @@ async fn insurer_inquire(
         task: req.task,
         info: req.info,
         provider: req.provider,
-        signature: SenderSignature {
-            cert: Vec::new(),
-            signature: Vec::new(),
-        },
+        signature: SenderSignature::empty(),
     };
-    request.signature = me.signer.sign(&request.signed_message());
+    request.signature = me.signer.sign_batched(&request.signed_message()).await;
     if internal {
         return between_tenants(&me, &req.branch, request).await.map(Json);
     }
@@ -190,15 +187,18 @@ async fn between_tenants(
         Provided::NoRecord => 1,
     };
     let digest = answer_digest(&provider_fugo, &provided);
-    let answer_signature = me.signer.sign(&answer_message_parts(
-        &inquiry.request_id,
-        &inquiry.asker,
-        &inquiry.provider,
-        &inquiry.task,
-        &inquiry.info,
-        kind,
-        &digest,
-    ));
+    let answer_signature = me
+        .signer
+        .sign_batched(&answer_message_parts(
+            &inquiry.request_id,
+            &inquiry.asker,
+            &inquiry.provider,
+            &inquiry.task,
+            &inquiry.info,
+            kind,
+            &digest,
+        ))
+        .await;
     let request_id = inquiry.request_id.clone();
     let recorded = me
         .hub
@@ -294,7 +294,7 @@ async fn provide(
         ))
         .await
         .map_err(store_error)?;
-    let signature = me.signer.sign(&answer_message(&req, &answer));
+    let signature = me.signer.sign_batched(&answer_message(&req, &answer)).await;
     Ok(Json(ProvideResponse { answer, signature }))
 }
 

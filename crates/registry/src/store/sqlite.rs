@@ -19,6 +19,9 @@ use crate::domain::Protection;
 use crate::history::{parse_reason, reason_code, ChangeKind, HistoryEntry, ResidentChange};
 use crate::jlis::{LogEntry, LookupKind};
 
+/// Most numbers read inline by [`Sqlite::read_point`]; larger batches go to the blocking pool.
+const POINT_READ_MAX: usize = 16;
+
 const MIGRATIONS: &[&str] = &[
     "
     CREATE TABLE residents (
@@ -176,21 +179,27 @@ impl SqliteStore {
         &self,
         numbers: Vec<MyNumber>,
     ) -> Result<Vec<Option<CurrentResident>>, StoreError> {
+        let small = numbers.len() <= POINT_READ_MAX;
         let protection = self.protection.clone();
-        self.db
-            .read(move |conn| {
-                let tx = conn.unchecked_transaction()?;
-                let mut stmt = tx.prepare_cached(CURRENT)?;
-                let mut out = Vec::with_capacity(numbers.len());
-                for n in &numbers {
-                    let key = protection.number_key(n);
-                    out.push(stmt.query_row([&key[..]], current_row).optional()?);
-                }
-                drop(stmt);
-                tx.finish()?;
-                Ok(out)
-            })
-            .await
+        let read = move |conn: &rusqlite::Connection| {
+            let tx = conn.unchecked_transaction()?;
+            let mut stmt = tx.prepare_cached(CURRENT)?;
+            let mut out = Vec::with_capacity(numbers.len());
+            for n in &numbers {
+                let key = protection.number_key(n);
+                out.push(stmt.query_row([&key[..]], current_row).optional()?);
+            }
+            drop(stmt);
+            tx.finish()?;
+            Ok(out)
+        };
+        // A few keys are a point read: done on the calling thread, without the two thread
+        // wake-ups of the blocking pool (most look-ups by 個人番号 ask for one number).
+        if small {
+            self.db.read_point(read).await
+        } else {
+            self.db.read(read).await
+        }
     }
 
     /// A batch of residents after `after` (in rowid order), with their numbers opened.
