@@ -56,7 +56,9 @@ impl Client {
             .wrap_connector(http);
         let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
-            .pool_max_idle_per_host(64)
+            // Keep every connection a burst opened: a new one costs a mutual-TLS handshake
+            // (several ECDSA operations), far more than an idle connection's memory.
+            .pool_max_idle_per_host(1024)
             .build(connector);
         Client {
             http,
