@@ -65,6 +65,8 @@ pub enum AgencyCommand {
         #[arg(long, value_enum, default_value = "auto")]
         encoding: EncodingChoice,
     },
+    /// 住民の異動を1件、住基ネットに届け出ます（市区町村のみ）
+    ReportChange(changes::OneChange),
 }
 
 pub async fn run(args: AgencyArgs) -> anyhow::Result<()> {
@@ -108,6 +110,11 @@ pub async fn run(args: AgencyArgs) -> anyhow::Result<()> {
                 out.display()
             );
             Ok(())
+        }
+        AgencyCommand::ReportChange(one) => {
+            let sandbox = SandboxProfile::load(&args.sandbox)?;
+            let registry = RegistryClient::new(tls.client_config()?, &sandbox.registry_url);
+            changes::report_one(&registry, one).await
         }
         AgencyCommand::Inquire {
             atena,

@@ -223,6 +223,70 @@ pub async fn report(
     Ok(summary)
 }
 
+/// One change given on the command line (the same items as a row of the file).
+#[derive(clap::Args)]
+pub struct OneChange {
+    /// 変更ID（再送するときは前回と同じID）
+    #[arg(long, value_name = "変更ID")]
+    id: String,
+    /// 異動区分: 転居・氏名変更・消除
+    #[arg(long, value_name = "異動区分")]
+    kind: String,
+    /// 住民の個人番号
+    #[arg(long, value_name = "個人番号")]
+    number: String,
+    /// 異動年月日（西暦または和暦）
+    #[arg(long, value_name = "日付")]
+    date: String,
+    /// 新しい氏名（氏名変更）
+    #[arg(long, default_value = "")]
+    name: String,
+    /// 新しい氏名カナ（氏名変更）
+    #[arg(long, default_value = "")]
+    kana: String,
+    /// 新しい住所（転居）
+    #[arg(long, default_value = "")]
+    address: String,
+    /// 転居先の市区町村コード（転居）
+    #[arg(long, value_name = "コード", default_value = "")]
+    municipality_code: String,
+    /// 消除事由: 死亡・転出（消除）
+    #[arg(long, value_name = "事由", default_value = "")]
+    reason: String,
+}
+
+/// Reports one change and says what became of it; a refusal is an error (exit status 1).
+pub async fn report_one(registry: &RegistryClient, one: OneChange) -> anyhow::Result<()> {
+    let change = ReportedChange {
+        line: None,
+        change_id: one.id,
+        kind: one.kind,
+        my_number: one.number,
+        effective_on: one.date,
+        name: one.name,
+        kana: one.kana,
+        address: one.address,
+        municipality_code: one.municipality_code,
+        reason: one.reason,
+    };
+    let result = registry
+        .report_changes(std::slice::from_ref(&change))
+        .await
+        .map_err(|e| anyhow::anyhow!("住基ネットへの異動の届出に失敗しました: {e}（同じ変更IDで再送しても二重には反映されません）"))?
+        .pop()
+        .context("住基ネットの応答が空です")?;
+    match result.outcome {
+        ChangeOutcome::Applied => println!("変更ID {}: 反映しました", result.change_id),
+        ChangeOutcome::AlreadyApplied => {
+            println!("変更ID {}: 反映済みです（再送）", result.change_id)
+        }
+        ChangeOutcome::Refused { code, reason } => {
+            anyhow::bail!("変更ID {}: 不受理 {reason}（{code}）", result.change_id)
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

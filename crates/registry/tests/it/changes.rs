@@ -335,6 +335,58 @@ async fn municipalities_report_changes_of_their_own_residents() {
     }
 }
 
+#[tokio::test]
+async fn the_same_batch_sent_twice_at_once_is_applied_once() {
+    for engine in engines("reg_changes_race") {
+        let e = engine.engine();
+        let pki = TestPki::new();
+        let (app, stop) = start(
+            &pki,
+            &store_string(&engine.url),
+            &RegistryConfig::generate_keys(),
+        )
+        .await;
+        app.store().upsert_residents(&residents()).await.unwrap();
+        let setagaya = client(&pki, SETAGAYA, Role::Agency, &app.url());
+        let changes: Vec<ReportedChange> = (0..5)
+            .map(|i| {
+                let address = format!("東京都世田谷区成城{i}丁目1番1号");
+                moved(
+                    i + 2,
+                    &format!("R-{i}"),
+                    number(i).expose(),
+                    "2024-09-01",
+                    &address,
+                    "131121",
+                )
+            })
+            .collect();
+        let (a, b) = tokio::join!(
+            setagaya.report_changes(&changes),
+            setagaya.report_changes(&changes)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        for (x, y) in a.iter().zip(&b) {
+            let mut both = [x.outcome.clone(), y.outcome.clone()];
+            both.sort_by_key(|o| *o != ChangeOutcome::Applied);
+            assert_eq!(
+                both,
+                [ChangeOutcome::Applied, ChangeOutcome::AlreadyApplied],
+                "{e}"
+            );
+        }
+        for i in 0..5 {
+            assert_eq!(
+                app.store().history(&number(i)).await.unwrap().len(),
+                1,
+                "{e}"
+            );
+        }
+        stop.send(true).unwrap();
+        app.wait().await;
+    }
+}
+
 fn expect_forbidden<T: std::fmt::Debug>(result: Result<T, CallError>) -> String {
     match result {
         Err(CallError::Api(e)) => {
