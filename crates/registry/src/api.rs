@@ -13,7 +13,7 @@ use renkei_wire::msg::registry::{
     SearchResidents, VerifyIdentities,
 };
 use renkei_wire::msg::resident_changes::{
-    ChangeOutcome, ChangeReport, ChangeReportAnswer, ChangeResult, ReportResidentChanges,
+    ChangeOutcome, ChangeReport, ChangeReportAnswer, ReportResidentChanges,
 };
 use renkei_wire::{ApiError, Body, Endpoint, Identity, Role};
 
@@ -318,40 +318,12 @@ async fn report_changes(
         .filter_map(|p| p.as_ref().ok())
         .cloned()
         .collect();
-    let mut verdicts = s
+    let verdicts = s
         .store
         .report_changes(&reporter, reports)
         .await
-        .map_err(RegistryError::from)?
-        .into_iter();
-    let mut applied = std::collections::BTreeMap::<(&str, String), u32>::new();
-    let results: Vec<ChangeResult> = req
-        .changes
-        .iter()
-        .zip(parsed)
-        .enumerate()
-        .map(|(i, (c, p))| {
-            let outcome = match p {
-                Err(refused) => refused.into(),
-                Ok(report) => {
-                    let verdict = verdicts.next().expect("one verdict per report");
-                    let record = changes::record_name(i + 1, c);
-                    let outcome = changes::outcome(&record, &reporter, verdict);
-                    if outcome == ChangeOutcome::Applied {
-                        let kind = report.change.kind().label();
-                        *applied
-                            .entry((kind, report.change.on().to_string()))
-                            .or_default() += 1;
-                    }
-                    outcome
-                }
-            };
-            ChangeResult {
-                change_id: c.change_id.clone(),
-                outcome,
-            }
-        })
-        .collect();
+        .map_err(RegistryError::from)?;
+    let (results, applied) = changes::answer(&req.changes, parsed, verdicts, &reporter);
     for ((kind, on), count) in &applied {
         tracing::info!(municipality = reporter.code(), kind, on = %on, count, "住民の異動を反映");
     }

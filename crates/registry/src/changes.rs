@@ -8,11 +8,13 @@
 //! 転居 into another municipality is reported by the city the resident leaves (転出地), and
 //! from then on the resident belongs to the new city.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use renkei_core::text::{KanaName, PersonName};
 use renkei_core::{parse_date, Date, MyNumber};
-use renkei_wire::msg::resident_changes::{ChangeOutcome, ReportedChange, MAX_CHANGES};
+use renkei_wire::msg::resident_changes::{
+    ChangeOutcome, ChangeResult, ReportedChange, MAX_CHANGES,
+};
 use renkei_wire::{Identity, Role};
 
 use crate::domain::Refusal;
@@ -343,6 +345,44 @@ pub fn outcome(record: &str, reporter: &Municipality, verdict: Verdict) -> Chang
             format!("この住民の最後の異動（{last}）より前の日付です"),
         ),
     }
+}
+
+/// The answer to a batch: one result per record, in order (`parsed` from [`parse_batch`],
+/// `verdicts` from the store for the records that parsed), and the count of changes applied
+/// by (kind as 転居・氏名変更・消除, day) for the log.
+pub fn answer(
+    changes: &[ReportedChange],
+    parsed: Vec<Result<Report, Refused>>,
+    verdicts: Vec<Verdict>,
+    reporter: &Municipality,
+) -> (Vec<ChangeResult>, BTreeMap<(&'static str, Date), u32>) {
+    let mut verdicts = verdicts.into_iter();
+    let mut applied = BTreeMap::new();
+    let results = changes
+        .iter()
+        .zip(parsed)
+        .enumerate()
+        .map(|(i, (c, p))| {
+            let outcome = match p {
+                Err(refused) => refused.into(),
+                Ok(report) => {
+                    let verdict = verdicts
+                        .next()
+                        .expect("the store answers every report it is given, in order");
+                    if verdict == Verdict::Applied {
+                        let key = (report.change.kind().label(), report.change.on());
+                        *applied.entry(key).or_default() += 1;
+                    }
+                    outcome(&record_name(i + 1, c), reporter, verdict)
+                }
+            };
+            ChangeResult {
+                change_id: c.change_id.clone(),
+                outcome,
+            }
+        })
+        .collect();
+    (results, applied)
 }
 
 #[cfg(test)]
