@@ -76,8 +76,21 @@ fn results(file: &Path) -> Vec<csv::StringRecord> {
 
 #[test]
 fn a_move_reported_by_setagaya_is_answered_by_the_registry() {
+    flow(None);
+}
+
+#[test]
+fn a_move_reported_by_setagaya_is_answered_by_the_registry_on_postgres() {
+    let Some(pg) = renkei_store::testing::PostgresPrefix::new("changes") else {
+        return;
+    };
+    flow(Some(&pg.url));
+}
+
+fn flow(store: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
-    let sandbox = SandboxProcess::start(dir.path(), &[]);
+    let extra: Vec<&str> = store.map(|url| vec!["--store", url]).unwrap_or_default();
+    let sandbox = SandboxProcess::start(dir.path(), &extra);
     let data = sandbox.data();
     let people = people(&data.join("samples/加入者情報_東京都.csv"));
     let in_city = |city: &str| {
