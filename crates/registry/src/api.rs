@@ -12,9 +12,13 @@ use renkei_wire::msg::registry::{
     ResidentCodeAnswer, ResidentCodeQuery, ResolveResidentCodes, SearchAnswer, SearchRequest,
     SearchResidents, VerifyIdentities,
 };
+use renkei_wire::msg::resident_changes::{
+    ChangeOutcome, ChangeReport, ChangeReportAnswer, ReportResidentChanges,
+};
 use renkei_wire::{ApiError, Body, Endpoint, Identity, Role};
 
 use crate::audit::AuditLog;
+use crate::changes::{self, Municipality};
 use crate::domain::{authorize, check_batch, Lookup, Refusal};
 use crate::jlis::{self, LogEntry, LookupError, LookupKind};
 use crate::store::Store;
@@ -90,6 +94,28 @@ struct ApiState {
     codes: Served,
     by_number: Served,
     searches: Served,
+    changes: ChangeCounters,
+}
+
+/// Reported changes by outcome (no personal data in labels).
+#[derive(Clone)]
+struct ChangeCounters {
+    applied: Counter,
+    already: Counter,
+    refused: Counter,
+}
+
+impl ChangeCounters {
+    fn new(metrics: &Metrics) -> ChangeCounters {
+        let help = "Residents' changes reported by municipalities, by outcome.";
+        let counter =
+            |result| metrics.counter("renkei_registry_changes_total", &[("result", result)], help);
+        ChangeCounters {
+            applied: counter("applied"),
+            already: counter("already_applied"),
+            refused: counter("refused"),
+        }
+    }
 }
 
 /// The registry's routes over `store`, counting into `metrics` (starts the look-up log's
@@ -102,12 +128,14 @@ pub fn router(store: Store, metrics: &Metrics) -> Router {
         codes: Served::new(metrics, "resident_code"),
         by_number: Served::new(metrics, "jlis_number"),
         searches: Served::new(metrics, "jlis_basic4"),
+        changes: ChangeCounters::new(metrics),
     };
     Router::new()
         .route(VerifyIdentities::PATH, post(verify_identities))
         .route(ResolveResidentCodes::PATH, post(resolve_resident_codes))
         .route(LookupResidents::PATH, post(lookup_residents))
         .route(SearchResidents::PATH, post(search_residents))
+        .route(ReportResidentChanges::PATH, post(report_changes))
         .with_state(state)
 }
 
@@ -272,4 +300,50 @@ async fn resolve_resident_codes(
     s.codes.count(&codes);
     tracing::info!(caller = %caller.code, batch = query.numbers.len(), "住民票コード served");
     Ok(Json(ResidentCodeAnswer { codes }))
+}
+
+/// 異動の届出: a municipality's 転居・氏名変更・消除 of its own residents. Bad records are
+/// answered one by one; the valid ones beside them are applied.
+async fn report_changes(
+    State(s): State<ApiState>,
+    caller: Identity,
+    body: Result<Body<ChangeReport>, ApiError>,
+) -> Result<Json<ChangeReportAnswer>, ApiError> {
+    let reporter = Municipality::of(&caller).map_err(RegistryError::from)?;
+    let Body(req) = body?;
+    changes::check_changes_batch(req.changes.len()).map_err(RegistryError::BatchTooLarge)?;
+    let parsed = changes::parse_batch(&req.changes, changes::today_jst());
+    let reports: Vec<_> = parsed
+        .iter()
+        .filter_map(|p| p.as_ref().ok())
+        .cloned()
+        .collect();
+    let verdicts = s
+        .store
+        .report_changes(&reporter, reports)
+        .await
+        .map_err(RegistryError::from)?;
+    let (results, applied) = changes::answer(&req.changes, parsed, verdicts, &reporter);
+    for ((kind, on), count) in &applied {
+        tracing::info!(municipality = reporter.code(), kind, on = %on, count, "住民の異動を反映");
+    }
+    let count = |f: fn(&ChangeOutcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
+    let (done, already, refused) = (
+        count(|o| *o == ChangeOutcome::Applied),
+        count(|o| *o == ChangeOutcome::AlreadyApplied),
+        count(|o| matches!(o, ChangeOutcome::Refused { .. })),
+    );
+    s.changes.applied.add(done as u64);
+    s.changes.already.add(already as u64);
+    s.changes.refused.add(refused as u64);
+    tracing::info!(
+        municipality = reporter.code(),
+        caller = %caller.code,
+        batch = results.len(),
+        applied = done,
+        already_applied = already,
+        refused,
+        "異動の届出"
+    );
+    Ok(Json(ChangeReportAnswer { results }))
 }

@@ -9,6 +9,9 @@ use renkei_wire::msg::registry::{
     ResidentIdentity, ResolveResidentCodes, SearchAnswer, SearchRequest, SearchResidents,
     VerifyIdentities,
 };
+use renkei_wire::msg::resident_changes::{
+    ChangeReport, ChangeResult, ReportResidentChanges, ReportedChange, MAX_CHANGES,
+};
 use renkei_wire::{CallError, Client};
 use rustls::ClientConfig;
 
@@ -83,6 +86,27 @@ impl RegistryClient {
         let answer = self.client.call::<SearchResidents>(request).await?;
         same_length(request.queries.len(), answer.results.clone())?;
         Ok(answer)
+    }
+}
+
+impl RegistryClient {
+    /// A municipality's 転居・氏名変更・消除, sent in batches of at most [`MAX_CHANGES`]; one
+    /// result per change, in order. Re-sending the same changes (same 変更ID) is harmless.
+    pub async fn report_changes(
+        &self,
+        changes: &[ReportedChange],
+    ) -> Result<Vec<ChangeResult>, CallError> {
+        let mut out = Vec::with_capacity(changes.len());
+        for chunk in changes.chunks(MAX_CHANGES) {
+            let answer = self
+                .client
+                .call::<ReportResidentChanges>(&ChangeReport {
+                    changes: chunk.to_vec(),
+                })
+                .await?;
+            out.extend(same_length(chunk.len(), answer.results)?);
+        }
+        Ok(out)
     }
 }
 

@@ -20,6 +20,7 @@ pub mod accuracy;
 pub mod api;
 pub mod app;
 pub mod audit;
+pub mod changes;
 pub mod client;
 pub mod config;
 pub mod domain;

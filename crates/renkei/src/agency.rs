@@ -1,15 +1,23 @@
 //! `renkei agency --sandbox D --agency <機関コード> inquire …`: the staff of one of the
 //! sandbox's agencies (市町村) ask an insurer about one of their residents, by 宛名番号,
-//! through their agency server and the hub.
+//! through their agency server and the hub; and `report-changes`: the staff of a
+//! municipality report their residents' 転居・氏名変更・消除 to J-LIS (住基ネット) directly,
+//! with the municipality's certificate.
 
 use std::path::PathBuf;
 
+use renkei_registry::RegistryClient;
+use renkei_terminal::input::EncodingChoice;
 use renkei_terminal::inquire::{call_error, new_request_id, print_answer};
+use renkei_terminal::profile::SandboxProfile;
 use renkei_wire::msg::agency::{AgencyInquire, AgencyInquireRequest};
 use renkei_wire::tls::TlsFiles;
 use renkei_wire::Client;
 
 use crate::sandbox::agencies::AgenciesProfile;
+
+#[path = "agency_changes.rs"]
+mod changes;
 
 #[derive(clap::Args)]
 pub struct AgencyArgs {
@@ -46,6 +54,19 @@ pub enum AgencyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// 住民の異動（転居・氏名変更・消除）をファイルから住基ネットに届け出ます（市区町村のみ）
+    ReportChanges {
+        /// 異動届出ファイル（CSV。見出し: 変更ID,異動区分,個人番号,異動年月日,氏名,氏名カナ,住所,市区町村コード,消除事由）
+        file: PathBuf,
+        /// 結果ファイル（CSV、UTF-8 BOM 付き）
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// 文字コード
+        #[arg(long, value_enum, default_value = "auto")]
+        encoding: EncodingChoice,
+    },
+    /// 住民の異動を1件、住基ネットに届け出ます（市区町村のみ）
+    ReportChange(changes::OneChange),
 }
 
 pub async fn run(args: AgencyArgs) -> anyhow::Result<()> {
@@ -73,6 +94,28 @@ pub async fn run(args: AgencyArgs) -> anyhow::Result<()> {
     };
     let client = Client::new(tls.client_config()?, &me.url);
     match args.command {
+        AgencyCommand::ReportChanges {
+            file,
+            out,
+            encoding,
+        } => {
+            let sandbox = SandboxProfile::load(&args.sandbox)?;
+            let registry = RegistryClient::new(tls.client_config()?, &sandbox.registry_url);
+            let s = changes::report(&registry, &file, &out, encoding).await?;
+            eprintln!(
+                "反映 {} 件、反映済み（再送） {} 件、不受理 {} 件（結果: {}）",
+                s.applied,
+                s.already,
+                s.refused,
+                out.display()
+            );
+            Ok(())
+        }
+        AgencyCommand::ReportChange(one) => {
+            let sandbox = SandboxProfile::load(&args.sandbox)?;
+            let registry = RegistryClient::new(tls.client_config()?, &sandbox.registry_url);
+            changes::report_one(&registry, one).await
+        }
         AgencyCommand::Inquire {
             atena,
             task,

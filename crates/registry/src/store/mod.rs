@@ -15,6 +15,7 @@ use renkei_core::{Date, MyNumber, ResidentCode, Sex};
 use renkei_store::{StoreError, StoreUrl};
 use renkei_wire::msg::registry::{CurrentResident, ResidentIdentity};
 
+use crate::changes::{Municipality, Report, Verdict};
 use crate::domain::{Protection, ResidentRecord};
 use crate::history::{ChangeError, HistoryEntry, ResidentChange};
 use crate::index::{prepare_all, Prepared, SearchIndex};
@@ -231,6 +232,44 @@ impl Store {
         self.index
             .set_removed(std::slice::from_ref(number), removed);
         Ok(true)
+    }
+
+    /// Judges and applies a municipality's reported changes in order, in one transaction, and
+    /// brings the search index up to date for those applied. A 変更ID this municipality has
+    /// reported before is not applied again ([`Verdict::AlreadyApplied`] for the same change,
+    /// [`Verdict::ChangeIdReused`] for another); a refused change does not keep its 変更ID.
+    pub async fn report_changes(
+        &self,
+        reporter: &Municipality,
+        reports: Vec<Report>,
+    ) -> Result<Vec<Verdict>, StoreError> {
+        let at = crate::jlis::now_rfc3339();
+        let reporter = reporter.clone();
+        let judged =
+            dispatch!(self, s => s.report_changes(reporter.clone(), reports, at.clone()).await)?;
+        let mut verdicts = Vec::with_capacity(judged.len());
+        let mut now = Vec::new();
+        for (verdict, row) in judged {
+            verdicts.push(verdict);
+            now.extend(row);
+        }
+        if !now.is_empty() {
+            let removed: Vec<MyNumber> = now
+                .iter()
+                .filter(|r| r.removed)
+                .map(|r| r.number.clone())
+                .collect();
+            let prepared = tokio::task::spawn_blocking(move || {
+                prepare_all(&now, |r| {
+                    Prepared::new(&r.number, &r.name, &r.kana, r.birth, r.sex, &r.address)
+                })
+            })
+            .await
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            self.index.upsert(prepared);
+            self.index.set_removed(&removed, true);
+        }
+        Ok(verdicts)
     }
 
     /// The history of the resident with `number`, oldest first (empty for an unknown number).

@@ -19,8 +19,11 @@ use renkei_wire::msg::registry::{CurrentResident, Removal};
 
 use super::{open_sealed, Encoded, IndexRow, ScanCursor};
 use crate::domain::Protection;
-use crate::history::{parse_reason, reason_code, ChangeKind, HistoryEntry, ResidentChange};
+use crate::history::{parse_reason, ChangeKind, HistoryEntry, ResidentChange};
 use crate::jlis::{LogEntry, LookupKind};
+
+#[path = "postgres_report.rs"]
+mod report;
 
 const MIGRATIONS: &[&str] = &[
     "
@@ -58,6 +61,18 @@ const MIGRATIONS: &[&str] = &[
         kind           TEXT NOT NULL,     -- number | basic4
         asked          TEXT NOT NULL,     -- keyed hash of the number, or the query items
         candidates     INTEGER NOT NULL
+    );
+",
+    "
+    CREATE TABLE reported_changes (   -- 異動の届出, kept so a re-sent 変更ID is not applied twice
+        municipality TEXT NOT NULL,     -- the reporter's 全国地方公共団体コード (6 digits)
+        change_id    TEXT NOT NULL,     -- the municipality's 変更ID
+        number_key   BYTEA NOT NULL,    -- the resident's look-up key
+        kind         TEXT NOT NULL,     -- moved | renamed | removed
+        effective_on DATE NOT NULL,
+        after        TEXT NOT NULL,     -- the new values, as in resident_history
+        reported_at  TEXT NOT NULL,     -- RFC 3339, UTC
+        PRIMARY KEY (municipality, change_id)
     );
 ",
 ];
@@ -257,86 +272,9 @@ impl PgStore {
         let key = self.protection.number_key(&number).to_vec();
         let mut client = self.db.client().await?;
         let tx = client.transaction().await?;
-        let Some(row) = tx
-            .query_opt(
-                "SELECT name, kana, address, municipality_code FROM residents
-                 WHERE number_key = $1 FOR UPDATE",
-                &[&key],
-            )
-            .await?
-        else {
-            return Ok(None);
-        };
-        let (name, kana, address, municipality): (String, String, String, String) = (
-            row.try_get(0)?,
-            row.try_get(1)?,
-            row.try_get(2)?,
-            row.try_get(3)?,
-        );
-        let before = match &change {
-            ResidentChange::Moved {
-                address: new,
-                municipality_code,
-                ..
-            } => {
-                tx.execute(
-                    "UPDATE residents SET address = $1, municipality_code = $2 WHERE number_key = $3",
-                    &[new, municipality_code, &key],
-                )
-                .await?;
-                crate::history::join(&[&address, &municipality])
-            }
-            ResidentChange::Renamed {
-                name: new_name,
-                kana: new_kana,
-                ..
-            } => {
-                tx.execute(
-                    "UPDATE residents SET name = $1, kana = $2 WHERE number_key = $3",
-                    &[new_name, new_kana, &key],
-                )
-                .await?;
-                crate::history::join(&[&name, &kana])
-            }
-            ResidentChange::Removed { on, reason } => {
-                tx.execute(
-                    "UPDATE residents SET removed_on = $1, removal_reason = $2 WHERE number_key = $3",
-                    &[on, &reason_code(*reason), &key],
-                )
-                .await?;
-                String::new()
-            }
-        };
-        tx.execute(
-            "INSERT INTO resident_history (number_key, kind, effective_on, before, after)
-             VALUES ($1, $2, $3, $4, $5)",
-            &[
-                &key,
-                &change.kind().as_str(),
-                &change.on(),
-                &before,
-                &change.after(),
-            ],
-        )
-        .await?;
-        let now = tx
-            .query_one(
-                "SELECT name, kana, birth, sex, address, removed_on IS NOT NULL
-                 FROM residents WHERE number_key = $1",
-                &[&key],
-            )
-            .await?;
-        let now = IndexRow {
-            number,
-            name: now.try_get(0)?,
-            kana: now.try_get(1)?,
-            birth: now.try_get(2)?,
-            sex: sex(now.try_get(3)?)?,
-            address: now.try_get(4)?,
-            removed: now.try_get(5)?,
-        };
+        let now = report::apply_change(&tx, &key, number, &change).await?;
         tx.commit().await?;
-        Ok(Some(now))
+        Ok(now)
     }
 
     pub(super) async fn history(&self, number: MyNumber) -> Result<Vec<HistoryEntry>, StoreError> {

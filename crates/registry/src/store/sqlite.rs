@@ -16,11 +16,14 @@ use renkei_wire::msg::registry::{CurrentResident, Removal};
 
 use super::{open_sealed, Encoded, IndexRow, ScanCursor};
 use crate::domain::Protection;
-use crate::history::{parse_reason, reason_code, ChangeKind, HistoryEntry, ResidentChange};
+use crate::history::{parse_reason, ChangeKind, HistoryEntry, ResidentChange};
 use crate::jlis::{LogEntry, LookupKind};
 
 /// Most numbers read inline by [`Sqlite::read_point`]; larger batches go to the blocking pool.
 const POINT_READ_MAX: usize = 16;
+
+#[path = "sqlite_report.rs"]
+mod report;
 
 const MIGRATIONS: &[&str] = &[
     "
@@ -59,6 +62,18 @@ const MIGRATIONS: &[&str] = &[
         kind           TEXT NOT NULL,     -- number | basic4
         asked          TEXT NOT NULL,     -- keyed hash of the number, or the query items
         candidates     INTEGER NOT NULL
+    );
+",
+    "
+    CREATE TABLE reported_changes (   -- 異動の届出, kept so a re-sent 変更ID is not applied twice
+        municipality TEXT NOT NULL,     -- the reporter's 全国地方公共団体コード (6 digits)
+        change_id    TEXT NOT NULL,     -- the municipality's 変更ID
+        number_key   BLOB NOT NULL,     -- the resident's look-up key
+        kind         TEXT NOT NULL,     -- moved | renamed | removed
+        effective_on INTEGER NOT NULL,  -- Julian day the change took effect
+        after        TEXT NOT NULL,     -- the new values, as in resident_history
+        reported_at  TEXT NOT NULL,     -- RFC 3339, UTC
+        PRIMARY KEY (municipality, change_id)
     );
 ",
 ];
@@ -251,79 +266,9 @@ impl SqliteStore {
         self.db
             .write(move |conn| {
                 let tx = conn.transaction()?;
-                let before: Option<(String, String, String, String)> = tx
-                    .query_row(
-                        "SELECT name, kana, address, municipality_code FROM residents
-                         WHERE number_key = ?1",
-                        [&key[..]],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                    )
-                    .optional()?;
-                let Some((name, kana, address, municipality)) = before else {
-                    return Ok(None);
-                };
-                let before = match &change {
-                    ResidentChange::Moved {
-                        address: new,
-                        municipality_code,
-                        ..
-                    } => {
-                        tx.execute(
-                            "UPDATE residents SET address = ?1, municipality_code = ?2
-                             WHERE number_key = ?3",
-                            params![new, municipality_code, &key[..]],
-                        )?;
-                        crate::history::join(&[&address, &municipality])
-                    }
-                    ResidentChange::Renamed {
-                        name: new_name,
-                        kana: new_kana,
-                        ..
-                    } => {
-                        tx.execute(
-                            "UPDATE residents SET name = ?1, kana = ?2 WHERE number_key = ?3",
-                            params![new_name, new_kana, &key[..]],
-                        )?;
-                        crate::history::join(&[&name, &kana])
-                    }
-                    ResidentChange::Removed { on, reason } => {
-                        tx.execute(
-                            "UPDATE residents SET removed_on = ?1, removal_reason = ?2
-                             WHERE number_key = ?3",
-                            params![day(*on), reason_code(*reason), &key[..]],
-                        )?;
-                        String::new()
-                    }
-                };
-                tx.execute(
-                    "INSERT INTO resident_history (number_key, kind, effective_on, before, after)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![
-                        &key[..],
-                        change.kind().as_str(),
-                        day(change.on()),
-                        before,
-                        change.after()
-                    ],
-                )?;
-                let now = tx.query_row(
-                    "SELECT name, kana, birth, sex, address, removed_on IS NOT NULL
-                     FROM residents WHERE number_key = ?1",
-                    [&key[..]],
-                    |r| {
-                        Ok(IndexRow {
-                            number: number.clone(),
-                            name: r.get(0)?,
-                            kana: r.get(1)?,
-                            birth: date(r.get(2)?)?,
-                            sex: sex(r.get(3)?)?,
-                            address: r.get(4)?,
-                            removed: r.get(5)?,
-                        })
-                    },
-                )?;
+                let now = report::apply_change(&tx, &key, &number, &change)?;
                 tx.commit()?;
-                Ok(Some(now))
+                Ok(now)
             })
             .await
     }

@@ -3,6 +3,7 @@
 
 mod accuracy;
 mod api;
+mod changes;
 mod helpers;
 mod jlis;
 mod load;

@@ -6,3 +6,4 @@ pub mod hub;
 pub mod inquiry;
 pub mod intermediate;
 pub mod registry;
+pub mod resident_changes;
