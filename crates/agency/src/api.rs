@@ -71,9 +71,10 @@ async fn provide(
         Provided::Data { .. } => Outcome::Data,
         Provided::NoRecord => Outcome::NoRecord,
     };
-    agency
-        .records
-        .record(PartyRecord::now(
+    // The record's commit and the batch signature each wait for their group: both at once.
+    let message = answer_message(&req, &answer);
+    let (recorded, signature) = tokio::join!(
+        agency.records.record(PartyRecord::now(
             &agency.code,
             Side::Provided,
             &req.asker,
@@ -83,13 +84,10 @@ async fn provide(
             &req.request_id,
             outcome,
             None,
-        ))
-        .await
-        .map_err(store_error)?;
-    let signature = agency
-        .signer
-        .sign_batched(&answer_message(&req, &answer))
-        .await;
+        )),
+        agency.signer.sign_batched(&message)
+    );
+    recorded.map_err(store_error)?;
     Ok(Json(ProvideResponse { answer, signature }))
 }
 

@@ -143,7 +143,7 @@ impl Inquiries {
                 recorder,
                 deadline,
                 counters,
-                links: std::sync::Mutex::new(HashMap::new()),
+                links: std::sync::Mutex::new(HashMap::with_capacity(LINK_CACHE + 1)),
             }),
         })
     }
@@ -403,7 +403,9 @@ fn refusal_answer(
 
 /// Links held in memory: (agency, 符号) → person key. A link never changes once issued, so
 /// a hit needs no store read; only found links are kept, and the map is emptied when full.
-const LINK_CACHE: usize = 1_000_000;
+/// Its room is taken at start (about 100 bytes a link): growing it under its lock would stall
+/// every handler while it rehashes.
+const LINK_CACHE: usize = 200_000;
 
 impl Inner {
     /// The entries of (asker, request id), final outcome first: from the log writer's memory

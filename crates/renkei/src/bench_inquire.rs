@@ -48,6 +48,9 @@ pub struct InquireBenchArgs {
     /// 作業ディレクトリ（既定は一時ディレクトリ、終了時に削除）
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// 照会1件ごとの開始時刻と応答時間（ミリ秒）を書き出す CSV ファイル
+    #[arg(long)]
+    pub latencies: Option<PathBuf>,
 }
 
 /// Throughput, latencies and CPU time of one run.
@@ -55,6 +58,8 @@ struct Run {
     count: u64,
     elapsed: Duration,
     latencies: Vec<Duration>,
+    /// (when the call was due or started, since the run began; its latency), in call order.
+    timeline: Vec<(Duration, Duration)>,
     /// User + system CPU time of the whole process (all systems and the client) during the
     /// run: on a shared machine a steadier yardstick than the wall-clock rate.
     cpu: Duration,
@@ -95,6 +100,15 @@ impl Run {
     }
 }
 
+/// Writes every dirty page of the machine to disk (`sync(1)`), so that writeback of earlier
+/// work does not fall into a measurement.
+pub async fn sync_disks() {
+    let done = tokio::process::Command::new("sync").status().await;
+    if let Err(e) = done {
+        tracing::warn!(error = %e, "sync failed");
+    }
+}
+
 /// Runs `total` calls of `call(i)`, closed loop with `concurrency` tasks or paced at `rate`/s.
 async fn drive<F, Fut>(
     total: u64,
@@ -124,7 +138,7 @@ where
                         }
                         let t = Instant::now();
                         call(i).await?;
-                        lat.push(t.elapsed());
+                        lat.push((i, t - started, t.elapsed()));
                     }
                     anyhow::Ok(lat)
                 }));
@@ -144,19 +158,22 @@ where
                 tasks.push(tokio::spawn(async move {
                     call(i).await?;
                     drop(slot);
-                    anyhow::Ok(vec![due.elapsed()])
+                    anyhow::Ok(vec![(i, due - started, due.elapsed())])
                 }));
             }
         }
     }
-    let mut latencies = Vec::with_capacity(total as usize);
+    let mut calls = Vec::with_capacity(total as usize);
     for t in tasks {
-        latencies.extend(t.await??);
+        calls.extend(t.await??);
     }
+    let elapsed = started.elapsed();
+    calls.sort_unstable_by_key(|c| c.0);
     Ok(Run {
         count: total,
-        elapsed: started.elapsed(),
-        latencies,
+        elapsed,
+        latencies: calls.iter().map(|c| c.2).collect(),
+        timeline: calls.iter().map(|c| (c.1, c.2)).collect(),
         cpu: cpu_time().saturating_sub(cpu),
     })
 }
@@ -298,6 +315,10 @@ pub async fn run(args: InquireBenchArgs) -> anyhow::Result<()> {
         ask("warm"),
     )
     .await?;
+    // The set-up wrote hundreds of MiB (synthetic files, registration, agencies' data); left
+    // to the kernel's writeback, they reach the disk in the middle of the run, and the file
+    // system's commits then hold up the stores' WAL appends. Flushed first, they do not.
+    sync_disks().await;
     let mut inquiry = drive(args.inquiries, args.concurrency, args.rate, ask("run")).await?;
 
     // The yardstick: a bare echo through three mutual-TLS hops, same client, similar body.
@@ -349,6 +370,17 @@ pub async fn run(args: InquireBenchArgs) -> anyhow::Result<()> {
             None => format!("closed loop, concurrency {}", args.concurrency),
         }
     );
+    if let Some(path) = &args.latencies {
+        let mut out = String::from("call,start_ms,latency_ms\n");
+        for (i, (start, latency)) in inquiry.timeline.iter().enumerate() {
+            out.push_str(&format!(
+                "{i},{:.3},{:.3}\n",
+                start.as_secs_f64() * 1e3,
+                latency.as_secs_f64() * 1e3
+            ));
+        }
+        std::fs::write(path, out)?;
+    }
     println!("{}", inquiry.line("inquiry (4 systems, 3 hops)"));
     println!("{}", bare.line("bare mTLS echo (3 hops)"));
     println!(

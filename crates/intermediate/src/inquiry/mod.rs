@@ -280,8 +280,10 @@ async fn provide(
         Provided::Data { .. } => Outcome::Data,
         Provided::NoRecord => Outcome::NoRecord,
     };
-    me.records
-        .record(PartyRecord::now(
+    // The record's commit and the batch signature each wait for their group: both at once.
+    let message = answer_message(&req, &answer);
+    let (recorded, signature) = tokio::join!(
+        me.records.record(PartyRecord::now(
             &req.provider,
             Side::Provided,
             &req.asker,
@@ -291,10 +293,10 @@ async fn provide(
             &req.request_id,
             outcome,
             None,
-        ))
-        .await
-        .map_err(store_error)?;
-    let signature = me.signer.sign_batched(&answer_message(&req, &answer)).await;
+        )),
+        me.signer.sign_batched(&message)
+    );
+    recorded.map_err(store_error)?;
     Ok(Json(ProvideResponse { answer, signature }))
 }
 
