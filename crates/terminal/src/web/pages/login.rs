@@ -122,6 +122,10 @@ async fn login(State(state): State<Arc<WebState>>, request: Request) -> Result<R
             return Ok((StatusCode::UNAUTHORIZED, page).into_response());
         }
     };
+    // Guesses sent all at once may have locked the ID while this password was checked.
+    if let Some(message) = throttle::refusal(&state, login_id, &address, now()).await? {
+        return locked(&cookie_token, &message, &form.login_id);
+    }
     state
         .store
         .clear_login_failures(FailureKind::LoginId, &throttle::login_subject(login_id))
