@@ -18,6 +18,7 @@ mod jobs;
 mod pages;
 mod render;
 pub mod store;
+mod throttle;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -71,6 +72,18 @@ pub struct WebConfig {
     /// The institutions staff may address an inquiry to (shown by name in the form).
     #[serde(default)]
     pub providers: Vec<Provider>,
+    /// A login ID is locked after this many failed sign-ins in a row…
+    #[serde(default = "throttle::default_max_failures")]
+    pub login_max_failures: i64,
+    /// …within this long (and a client address after `login_max_failures_per_address`)…
+    #[serde(default = "throttle::default_window")]
+    pub login_window_secs: i64,
+    /// …for this long (or until a 管理者 unlocks it).
+    #[serde(default = "throttle::default_lock")]
+    pub login_lock_secs: i64,
+    /// Failed sign-ins from one client address, any login ID, before it is locked.
+    #[serde(default = "throttle::default_max_failures_per_address")]
+    pub login_max_failures_per_address: i64,
 }
 
 /// An institution that answers 情報照会: its code (certificate CN) and Japanese name.
@@ -140,6 +153,10 @@ impl WebConfig {
             session_idle_secs: default_idle(),
             session_max_secs: default_max(),
             retry_for_secs: default_retry(),
+            login_max_failures: throttle::default_max_failures(),
+            login_window_secs: throttle::default_window(),
+            login_lock_secs: throttle::default_lock(),
+            login_max_failures_per_address: throttle::default_max_failures_per_address(),
             // The sandbox's insurers answer each other; it adds its municipalities.
             providers: profile
                 .insurers
@@ -271,6 +288,8 @@ impl WebApp {
         });
         let app = router(state.clone());
         let handle = tokio::spawn(async move {
+            // The peer address feeds the per-address limit on failed sign-ins.
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 while !*shutdown.borrow() {
                     if shutdown.changed().await.is_err() {

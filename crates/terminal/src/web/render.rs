@@ -56,7 +56,7 @@ pub fn page(name: &str, ctx: Value) -> Result<String, minijinja::Error> {
 }
 
 /// Japan Standard Time: the office's clock, whatever the server's time zone.
-const JST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
+pub(crate) const JST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
     Ok(o) => o,
     Err(_) => panic!("JST offset"),
 };

@@ -15,7 +15,8 @@ use crate::web::accounts_rules::{check_login_id, check_password, MIN_PASSWORD_CH
 use crate::web::auth::{hash_password, now, Staff, StaffRole};
 use crate::web::error::WebError;
 use crate::web::render::{datetime, Column, TableQuery};
-use crate::web::store::Account;
+use crate::web::store::{Account, FailureKind};
+use crate::web::throttle::{login_subject, until_text, UNLOCKED_ACTION};
 use crate::web::WebState;
 
 pub fn router() -> Router<Arc<WebState>> {
@@ -23,6 +24,7 @@ pub fn router() -> Router<Arc<WebState>> {
         .route("/accounts", get(list).post(create))
         .route("/accounts/{login_id}", get(edit).post(update))
         .route("/accounts/{login_id}/password", post(set_password))
+        .route("/accounts/{login_id}/unlock", post(unlock))
 }
 
 #[derive(Serialize)]
@@ -32,6 +34,8 @@ struct Row {
     roles: Vec<&'static str>,
     active: bool,
     created_at: String,
+    /// When a ログイン停止 ends (`23時45分`), if the account is locked.
+    locked_until: Option<String>,
 }
 
 fn row(a: &Account) -> Row {
@@ -46,6 +50,18 @@ fn row(a: &Account) -> Row {
             .collect(),
         active: a.active,
         created_at: datetime(a.created_at),
+        locked_until: None,
+    }
+}
+
+/// [`row`] with the end of the account's ログイン停止 among `locks`, if any.
+fn row_locked(a: &Account, locks: &[(String, i64)], now: i64) -> Row {
+    Row {
+        locked_until: locks
+            .iter()
+            .find(|(id, _)| *id == a.login_id)
+            .map(|(_, until)| until_text(*until, now)),
+        ..row(a)
     }
 }
 
@@ -117,11 +133,13 @@ async fn show_list(
     let (page, _) = query.resolve_with(COLUMNS, false);
     sort_accounts(&mut all, page.sort, page.desc);
     let table = query.table_with("/accounts", COLUMNS, all.len() as i64, false);
+    let now = now();
+    let locks = state.store.locked_accounts(staff.tenant(), now).await?;
     let accounts: Vec<Row> = all
         .iter()
         .skip(page.offset.max(0) as usize)
         .take(page.limit as usize)
-        .map(row)
+        .map(|a| row_locked(a, &locks, now))
         .collect();
     render(
         state,
@@ -258,12 +276,14 @@ async fn show_edit(
     error: Option<String>,
 ) -> Result<Html<String>, WebError> {
     let has = |r: StaffRole| a.roles.iter().any(|x| x == r.as_str());
+    let now = now();
+    let locks = state.store.locked_accounts(staff.tenant(), now).await?;
     render(
         state,
         staff,
         "account_edit.html",
         minijinja::context! {
-            account => row(a),
+            account => row_locked(a, &locks, now),
             registration => has(StaffRole::Registration),
             inquiry => has(StaffRole::Inquiry),
             admin => has(StaffRole::Admin),
@@ -365,6 +385,35 @@ async fn set_password(
     }
     record(&state, &staff, "パスワード変更", login_id).await?;
     Ok(Redirect::to("/accounts").into_response())
+}
+
+/// Lifts an account's ログイン停止 before it ends (and forgets its failed sign-ins).
+async fn unlock(
+    State(state): State<Arc<WebState>>,
+    staff: Staff,
+    Path(login_id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    staff.require(StaffRole::Admin)?;
+    staff.check_csrf(&form.csrf)?;
+    let account = own_account(&state, &staff, &login_id).await?;
+    let subject = login_subject(&account.login_id);
+    let store = &state.store;
+    let lock = store
+        .login_locked_until(FailureKind::LoginId, &subject, now())
+        .await?;
+    store
+        .clear_login_failures(FailureKind::LoginId, &subject)
+        .await?;
+    if lock.is_some() {
+        record(&state, &staff, UNLOCKED_ACTION, account.login_id).await?;
+    }
+    Ok(Redirect::to(&format!("/accounts/{login_id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@ use crate::web::auth::{
 };
 use crate::web::error::WebError;
 use crate::web::render;
-use crate::web::store::{LogEntry, Session};
+use crate::web::store::{FailureKind, LogEntry, Session};
+use crate::web::throttle;
 use crate::web::WebState;
 
 pub fn router() -> Router<Arc<WebState>> {
@@ -62,6 +63,7 @@ async fn login(State(state): State<Arc<WebState>>, request: Request) -> Result<R
     let cookie_token = cookie(&parts, LOGIN_CSRF_COOKIE)
         .unwrap_or_default()
         .to_owned();
+    let address = throttle::client_address(&parts.extensions);
     let Form(form) = Form::<LoginForm>::from_request(Request::from_parts(parts, body), &state)
         .await
         .map_err(|e| match e.status() {
@@ -73,7 +75,13 @@ async fn login(State(state): State<Arc<WebState>>, request: Request) -> Result<R
             "ログイン画面の有効期限が切れています。ログイン画面を開き直してください。".into(),
         ));
     }
-    let account = state.store.account(form.login_id.trim()).await?;
+    let login_id = form.login_id.trim();
+    // A locked ID or address is refused before the password is looked at, so the answer
+    // says nothing about whether it was right.
+    if let Some(message) = throttle::refusal(&state, login_id, &address, now()).await? {
+        return locked(&cookie_token, &message, &form.login_id);
+    }
+    let account = state.store.account(login_id).await?;
     let password = form.password.clone();
     let phc = account
         .as_ref()
@@ -85,7 +93,7 @@ async fn login(State(state): State<Arc<WebState>>, request: Request) -> Result<R
     let account = match account {
         Some(a) if verified && a.active => a,
         other => {
-            if let Some(a) = other {
+            if let Some(a) = &other {
                 state
                     .store
                     .append_log(&LogEntry {
@@ -101,6 +109,11 @@ async fn login(State(state): State<Arc<WebState>>, request: Request) -> Result<R
                     })
                     .await?;
             }
+            let refusal =
+                throttle::count_failure(&state, login_id, other.as_ref(), &address, now()).await?;
+            if let Some(message) = refusal {
+                return locked(&cookie_token, &message, &form.login_id);
+            }
             let page = login_form(
                 &cookie_token,
                 Some("ログインIDまたはパスワードが違います。入力を確かめてください。"),
@@ -109,6 +122,14 @@ async fn login(State(state): State<Arc<WebState>>, request: Request) -> Result<R
             return Ok((StatusCode::UNAUTHORIZED, page).into_response());
         }
     };
+    // Guesses sent all at once may have locked the ID while this password was checked.
+    if let Some(message) = throttle::refusal(&state, login_id, &address, now()).await? {
+        return locked(&cookie_token, &message, &form.login_id);
+    }
+    state
+        .store
+        .clear_login_failures(FailureKind::LoginId, &throttle::login_subject(login_id))
+        .await?;
     let token = new_token();
     let created = now();
     let session = Session {
@@ -130,6 +151,12 @@ async fn login(State(state): State<Arc<WebState>>, request: Request) -> Result<R
         Redirect::to("/"),
     )
         .into_response())
+}
+
+/// 429 with the login form and why sign-in is refused for now.
+fn locked(csrf: &str, message: &str, login_id: &str) -> Result<Response, WebError> {
+    let page = login_form(csrf, Some(message), login_id)?;
+    Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response())
 }
 
 #[derive(Deserialize)]

@@ -9,6 +9,9 @@ mod postgres;
 mod sqlite;
 #[cfg(test)]
 mod tests;
+mod throttle;
+#[cfg(test)]
+mod throttle_tests;
 
 use renkei_store::{StoreError, StoreUrl};
 
@@ -16,6 +19,7 @@ pub use inquiries::Inquiry;
 pub use jlis::JlisBatch;
 pub use postgres::PgWebStore;
 pub use sqlite::SqliteWebStore;
+pub use throttle::{FailureCount, FailureKind, FailureLimit};
 
 const SCHEMA: &str = "terminal";
 
@@ -337,6 +341,7 @@ fn migrations(serial: &str, boolean: &str) -> Vec<String> {
         ),
         inquiries::MIGRATION.to_owned(),
         jlis::MIGRATION.to_owned(),
+        throttle::MIGRATION.to_owned(),
     ]
 }
 
