@@ -148,19 +148,31 @@ where
             // Paced: each call is due at its scheduled time and its latency counts from then,
             // so queueing shows; at most `concurrency` calls are in flight (like a client with
             // a bounded connection pool), later ones wait for a slot.
+            // Each call's task ends as soon as it has sent its timing: holding tens of
+            // thousands of finished tasks (with their futures' memory) until the end would
+            // make the bench itself grow and stall.
             let gap = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
             let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
+            let (done, mut timings) = tokio::sync::mpsc::unbounded_channel();
             for i in 0..total {
                 let due = started + gap.mul_f64(i as f64);
                 tokio::time::sleep_until(due.into()).await;
                 let slot = slots.clone().acquire_owned().await?;
-                let call = call.clone();
-                tasks.push(tokio::spawn(async move {
-                    call(i).await?;
+                let (call, done) = (call.clone(), done.clone());
+                tokio::spawn(async move {
+                    let result = call(i).await.map(|()| (i, due - started, due.elapsed()));
                     drop(slot);
-                    anyhow::Ok(vec![(i, due - started, due.elapsed())])
-                }));
+                    let _ = done.send(result);
+                });
             }
+            drop(done);
+            tasks.push(tokio::spawn(async move {
+                let mut all = Vec::new();
+                while let Some(result) = timings.recv().await {
+                    all.push(result?);
+                }
+                anyhow::Ok(all)
+            }));
         }
     }
     let mut calls = Vec::with_capacity(total as usize);
