@@ -10,6 +10,7 @@ mod bench;
 mod bench_fuhon;
 mod bench_inquire;
 mod bench_jlis;
+mod fds;
 mod logging;
 mod pki;
 mod sandbox;
@@ -58,6 +59,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     renkei_wire::tls::install_crypto_provider();
     logging::init();
+    fds::presize_descriptor_table();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
