@@ -361,6 +361,24 @@ fn flow(store: Option<&str>) {
     // Each kind of tampering fails the audit and names the first bad entry.
     let hub_db = data.join("hub/hub.db");
     let pristine = std::fs::read(&hub_db).unwrap();
+    // One byte inside entry 5's request signature itself (after the certificate), wherever
+    // the evidence ends (a batch signature adds its proof after the digest).
+    let evidence: Vec<u8> = rusqlite::Connection::open(&hub_db)
+        .unwrap()
+        .query_row(
+            "SELECT request_signature FROM record_log WHERE seq = 5",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let cert_len = u32::from_be_bytes(evidence[..4].try_into().unwrap()) as usize;
+    let at = 4 + cert_len + 4 + 8; // 0-based, inside the DER signature
+    let flip_signature = format!(
+        "UPDATE record_log SET request_signature = CAST(substr(request_signature, 1, {at}) \
+         || X'{:02X}' || substr(request_signature, {}) AS BLOB) WHERE seq = 5",
+        evidence[at] ^ 1,
+        at + 2
+    );
     let cases: &[(&str, &str)] = &[
         ("UPDATE record_log SET task = 'K02' WHERE seq = 2", "第2号"),
         ("UPDATE record_log SET outcome = 0 WHERE seq = 4", "第4号"),
@@ -370,11 +388,7 @@ fn flow(store: Option<&str>) {
              UPDATE record_log SET seq = 3 WHERE seq = -1",
             "第2号",
         ),
-        (
-            "UPDATE record_log SET request_signature = CAST(substr(request_signature, 1, length(request_signature) - 40) \
-             || X'00' || substr(request_signature, length(request_signature) - 38) AS BLOB) WHERE seq = 5",
-            "第5号",
-        ),
+        (&flip_signature, "第5号"),
         ("UPDATE record_checkpoints SET signature = zeroblob(64)", "第1号"),
         ("DELETE FROM record_log WHERE seq = 5", "第5号"),
         // Rows the store cannot read are named too.
