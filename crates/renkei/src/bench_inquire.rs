@@ -60,6 +60,8 @@ struct Run {
     latencies: Vec<Duration>,
     /// (when the call was due or started, since the run began; its latency), in call order.
     timeline: Vec<(Duration, Duration)>,
+    /// When the run began (wall clock), to line the timeline up with other records.
+    started_at: std::time::SystemTime,
     /// User + system CPU time of the whole process (all systems and the client) during the
     /// run: on a shared machine a steadier yardstick than the wall-clock rate.
     cpu: Duration,
@@ -124,6 +126,7 @@ where
     let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let cpu = cpu_time();
     let started = Instant::now();
+    let started_at = std::time::SystemTime::now();
     let mut tasks = Vec::new();
     match rate {
         None => {
@@ -186,6 +189,7 @@ where
         elapsed,
         latencies: calls.iter().map(|c| c.2).collect(),
         timeline: calls.iter().map(|c| (c.1, c.2)).collect(),
+        started_at,
         cpu: cpu_time().saturating_sub(cpu),
     })
 }
@@ -383,12 +387,17 @@ pub async fn run(args: InquireBenchArgs) -> anyhow::Result<()> {
         }
     );
     if let Some(path) = &args.latencies {
-        let mut out = String::from("call,start_ms,latency_ms\n");
+        let epoch = inquiry
+            .started_at
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let mut out = String::from("call,start_ms,latency_ms,unix_ms\n");
         for (i, (start, latency)) in inquiry.timeline.iter().enumerate() {
             out.push_str(&format!(
-                "{i},{:.3},{:.3}\n",
+                "{i},{:.3},{:.3},{:.3}\n",
                 start.as_secs_f64() * 1e3,
-                latency.as_secs_f64() * 1e3
+                latency.as_secs_f64() * 1e3,
+                (epoch + *start).as_secs_f64() * 1e3
             ));
         }
         std::fs::write(path, out)?;
