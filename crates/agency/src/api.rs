@@ -8,11 +8,9 @@ use axum::routing::post;
 use axum::{Json, Router};
 use http::StatusCode;
 use renkei_hub::party::{outcome_of, PartyLog, PartyRecord, Side};
-use renkei_hub::record_log::Outcome;
 use renkei_wire::msg::agency::{AgencyInquire, AgencyInquireRequest};
 use renkei_wire::msg::inquiry::{
-    answer_message, Inquire, InquireRequest, InquireResponse, Provide, ProvideRequest,
-    ProvideResponse, Provided,
+    Inquire, InquireRequest, InquireResponse, Provide, ProvideRequest, ProvideResponse, Provided,
 };
 use renkei_wire::signing::Signer;
 use renkei_wire::{ApiError, Body, CallError, Client, Endpoint, Identity, Role};
@@ -66,29 +64,12 @@ async fn provide(
         Some(items) => Provided::Data { items },
         None => Provided::NoRecord,
     };
-    // Recorded before the answer leaves; the hub's entry number is not known yet.
-    let outcome = match answer {
-        Provided::Data { .. } => Outcome::Data,
-        Provided::NoRecord => Outcome::NoRecord,
-    };
-    // The record's commit and the batch signature each wait for their group: both at once.
-    let message = answer_message(&req, &answer);
-    let (recorded, signature) = tokio::join!(
-        agency.records.record(PartyRecord::now(
-            &agency.code,
-            Side::Provided,
-            &req.asker,
-            &req.provider,
-            &req.task,
-            &req.info,
-            &req.request_id,
-            outcome,
-            None,
-        )),
-        agency.signer.sign_batched(&message)
-    );
-    recorded.map_err(store_error)?;
-    Ok(Json(ProvideResponse { answer, signature }))
+    agency
+        .records
+        .provide(&agency.code, &agency.signer, &req, answer)
+        .await
+        .map(Json)
+        .map_err(store_error)
 }
 
 async fn inquire(

@@ -20,9 +20,9 @@ use renkei_hub::party::{outcome_of, PartyLog, PartyRecord, Side};
 use renkei_hub::record_log::Outcome;
 use renkei_wire::msg::hub::Fugo;
 use renkei_wire::msg::inquiry::{
-    answer_digest, answer_message, answer_message_parts, Inquire, InquireRequest, InquireResponse,
-    InquiryAnswer, InsurerInquire, InsurerInquireRequest, Provide, ProvideRequest, ProvideResponse,
-    Provided, RecordInternal, RecordInternalRequest,
+    answer_digest, answer_message_parts, Inquire, InquireRequest, InquireResponse, InquiryAnswer,
+    InsurerInquire, InsurerInquireRequest, Provide, ProvideRequest, ProvideResponse, Provided,
+    RecordInternal, RecordInternalRequest,
 };
 use renkei_wire::signing::{SenderSignature, Signer};
 use renkei_wire::{ApiError, Body, CallError, Client, Endpoint, Identity, Role};
@@ -275,29 +275,11 @@ async fn provide(
         Some(items) => Provided::Data { items },
         None => Provided::NoRecord,
     };
-    // Recorded before the answer leaves; the hub's entry number is not known yet.
-    let outcome = match answer {
-        Provided::Data { .. } => Outcome::Data,
-        Provided::NoRecord => Outcome::NoRecord,
-    };
-    // The record's commit and the batch signature each wait for their group: both at once.
-    let message = answer_message(&req, &answer);
-    let (recorded, signature) = tokio::join!(
-        me.records.record(PartyRecord::now(
-            &req.provider,
-            Side::Provided,
-            &req.asker,
-            &req.provider,
-            &req.task,
-            &req.info,
-            &req.request_id,
-            outcome,
-            None,
-        )),
-        me.signer.sign_batched(&message)
-    );
-    recorded.map_err(store_error)?;
-    Ok(Json(ProvideResponse { answer, signature }))
+    me.records
+        .provide(&req.provider, &me.signer, &req, answer)
+        .await
+        .map(Json)
+        .map_err(store_error)
 }
 
 pub fn router(inquiries: Arc<Inquiries>) -> Router {
