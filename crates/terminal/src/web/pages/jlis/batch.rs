@@ -1,0 +1,247 @@
+//! Query files (一括照会) in the browser: upload, answering in the background with progress,
+//! the page of one file and the answer download.
+
+use super::*;
+
+fn batch_dir(state: &WebState, id: &str) -> PathBuf {
+    state.config.data_dir.join("jlis").join(id)
+}
+
+fn query_path(state: &WebState, id: &str) -> PathBuf {
+    batch_dir(state, id).join("query.csv")
+}
+
+fn answer_path(state: &WebState, id: &str) -> PathBuf {
+    batch_dir(state, id).join("answer.csv")
+}
+
+/// The multipart form: `csrf`, `insurer_number` and `purpose` before `file`.
+pub(super) async fn upload(
+    State(state): State<Arc<WebState>>,
+    staff: Staff,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, WebError> {
+    // The role first: a post without it is refused whatever its body.
+    staff.require(StaffRole::Inquiry)?;
+    let mut multipart = multipart.map_err(|e| {
+        WebError::BadRequest(format!(
+            "送信されたフォームを読めません（{e}）。画面から送信してください。"
+        ))
+    })?;
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        WebError::BadRequest(format!(
+            "送信されたフォームを読めません（{e}）。もう一度送信してください。"
+        ))
+    };
+    let mut csrf_ok = false;
+    let (mut insurer_number, mut purpose) = (String::new(), DEFAULT_PURPOSE.to_owned());
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or_default() {
+            "csrf" => {
+                staff.check_csrf(&field.text().await.map_err(bad)?)?;
+                csrf_ok = true;
+            }
+            "insurer_number" => insurer_number = field.text().await.map_err(bad)?,
+            "purpose" => purpose = field.text().await.map_err(bad)?,
+            "file" if csrf_ok => {
+                let fail = |message: String| async {
+                    show_page(
+                        &state,
+                        &staff,
+                        &TableQuery::default(),
+                        Some(message),
+                        None,
+                        None,
+                    )
+                    .await
+                };
+                let (client, insurer) = match client(&state, &staff, &insurer_number, &purpose) {
+                    Ok(c) => c,
+                    Err(message) => return Ok(fail(message).await?.into_response()),
+                };
+                let file_name = field
+                    .file_name()
+                    .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).to_owned())
+                    .filter(|n| !n.is_empty())
+                    .ok_or_else(|| WebError::BadRequest("照会ファイルを選んでください。".into()))?;
+                let id = new_token()[..32].to_owned();
+                let written = save(&query_path(&state, &id), &mut field).await?;
+                if written == 0 {
+                    let _ = tokio::fs::remove_dir_all(batch_dir(&state, &id)).await;
+                    return Ok(fail(format!(
+                        "{file_name}: ファイルが空です。照会ファイルを選び直してください。"
+                    ))
+                    .await?
+                    .into_response());
+                }
+                let batch = JlisBatch {
+                    id: id.clone(),
+                    tenant: staff.tenant().to_owned(),
+                    login_id: staff.account.login_id.clone(),
+                    insurer_number: insurer.to_string(),
+                    purpose: purpose.clone(),
+                    file_name: file_name.clone(),
+                    status: "running".into(),
+                    rows_total: 0,
+                    rows_done: 0,
+                    found: 0,
+                    not_found: 0,
+                    errors: 0,
+                    error: String::new(),
+                    created_at: now(),
+                    finished_at: None,
+                };
+                state.store.insert_jlis_batch(&batch).await?;
+                record(
+                    &state,
+                    &staff,
+                    "J-LIS 一括照会 開始",
+                    format!("{file_name}（保険者番号 {insurer}、利用目的 {purpose}）"),
+                )
+                .await?;
+                spawn(state.clone(), staff.clone(), client, batch);
+                return Ok(Redirect::to(&format!("/jlis/batches/{id}")).into_response());
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok {
+        return Err(WebError::Forbidden("フォームの有効期限が切れています。画面を読み込み直してから、もう一度操作してください。".into()));
+    }
+    Err(WebError::BadRequest(
+        "照会ファイルを選んでください。".into(),
+    ))
+}
+
+/// Answers the query file in the background (closing the browser does not stop it), keeping
+/// the progress for the page and writing the outcome to the store.
+fn spawn(state: Arc<WebState>, staff: Staff, client: JlisClient, mut batch: JlisBatch) {
+    tokio::spawn(async move {
+        let (input, output) = (
+            query_path(&state, &batch.id),
+            answer_path(&state, &batch.id),
+        );
+        let id = batch.id.clone();
+        let progress = state.clone();
+        let outcome = jlis::batch_with_progress(
+            &client,
+            &input,
+            &output,
+            &batch.purpose,
+            3,
+            EncodingChoice::Auto,
+            move |summary, total| progress.jlis.set(&id, *summary, total),
+        )
+        .await;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&output, std::fs::Permissions::from_mode(0o600));
+        }
+        batch.finished_at = Some(now());
+        let (action, detail) = match outcome {
+            Ok(s) => {
+                batch.status = "done".into();
+                (batch.rows_total, batch.rows_done) = (s.rows as i64, s.rows as i64);
+                (batch.found, batch.not_found, batch.errors) =
+                    (s.found as i64, s.not_found as i64, s.errors as i64);
+                (
+                    "J-LIS 一括照会 完了",
+                    format!(
+                        "{}: {} 件（該当あり {}、該当なし {}、エラー {}）",
+                        batch.file_name,
+                        group(batch.rows_total),
+                        group(batch.found),
+                        group(batch.not_found),
+                        group(batch.errors)
+                    ),
+                )
+            }
+            Err(e) => {
+                batch.status = "failed".into();
+                // Name the file as the office knows it, not where the terminal keeps it.
+                batch.error = e.0.replace(&input.display().to_string(), &batch.file_name);
+                if let Some((s, t)) = state.jlis.get(&batch.id) {
+                    (batch.rows_total, batch.rows_done) = (t as i64, s.rows as i64);
+                }
+                (
+                    "J-LIS 一括照会 失敗",
+                    format!("{}: {}", batch.file_name, batch.error),
+                )
+            }
+        };
+        if let Err(e) = state.store.update_jlis_batch(&batch).await {
+            tracing::error!(error = %e, "could not record the end of a J-LIS batch");
+        }
+        state.jlis.remove(&batch.id);
+        if let Err(e) = record(&state, &staff, action, detail).await {
+            tracing::error!(error = %e, "could not write the office log");
+        }
+    });
+}
+
+async fn own(state: &WebState, staff: &Staff, id: &str) -> Result<JlisBatch, WebError> {
+    state
+        .store
+        .jlis_batch(staff.tenant(), id)
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
+pub(super) async fn show(
+    State(state): State<Arc<WebState>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Html<String>, WebError> {
+    staff.require(StaffRole::Inquiry)?;
+    let b = own(&state, &staff, &id).await?;
+    render(
+        &state,
+        &staff,
+        "jlis_batch.html",
+        minijinja::context! { batch => batch_view(&state, &b) },
+    )
+}
+
+pub(super) async fn progress(
+    State(state): State<Arc<WebState>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Json<BatchView>, WebError> {
+    staff.require(StaffRole::Inquiry)?;
+    let b = own(&state, &staff, &id).await?;
+    Ok(Json(batch_view(&state, &b)))
+}
+
+pub(super) async fn download(
+    State(state): State<Arc<WebState>>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    staff.require(StaffRole::Inquiry)?;
+    let b = own(&state, &staff, &id).await?;
+    if b.status != "done" {
+        return Err(WebError::BadRequest(
+            "回答ファイルは照会が完了してから取得できます。".into(),
+        ));
+    }
+    let file = tokio::fs::File::open(answer_path(&state, &id))
+        .await
+        .map_err(|_| WebError::NotFound)?;
+    let stem = b.file_name.strip_suffix(".csv").unwrap_or(&b.file_name);
+    record(
+        &state,
+        &staff,
+        "J-LIS 回答ファイル取得",
+        b.file_name.clone(),
+    )
+    .await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (CONTENT_DISPOSITION, attachment(&format!("回答_{stem}.csv"))),
+        ],
+        Body::from_stream(file_stream(file)),
+    )
+        .into_response())
+}
