@@ -8,7 +8,7 @@
 //! checkpoint instead of once per commit.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,6 +18,9 @@ use rusqlite::Connection;
 use crate::StoreError;
 
 const READERS: usize = 2;
+
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 128;
 
 /// How often the background thread checkpoints. Each checkpoint ends with an fsync of the
 /// database file, and while the file system commits it, other writes on it (the WAL appends
@@ -29,6 +32,10 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 /// WAL pages after which the writer checkpoints by itself (the background thread's safety
 /// net, should it fall behind): 256 MiB of 4 KiB pages.
 const WRITER_AUTOCHECKPOINT: u32 = 65_536;
+
+/// WAL pages after which the background thread makes the WAL start over (see
+/// [`spawn_checkpointer`]): 32 MiB of 4 KiB pages.
+const RESTART_AFTER: i64 = 8_192;
 
 /// Page cache sizes of a store's connections, in KiB: the writer holds the pages its bulk
 /// transactions dirty, a reader the pages its look-ups visit. Each connection has its own
@@ -56,6 +63,9 @@ pub struct Sqlite {
 struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
+    /// Set by the checkpointer when the WAL should start over: the next write first
+    /// checkpoints on the writer's connection, between two transactions.
+    restart_due: Arc<AtomicBool>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     /// Dropped with the store, which stops the checkpointer.
@@ -72,6 +82,10 @@ fn connect(path: &Path, cache_kib: u32) -> Result<Connection, StoreError> {
          PRAGMA temp_store = MEMORY;",
     )?;
     conn.pragma_update(None, "cache_size", -i64::from(cache_kib))?;
+    // rusqlite keeps 16 prepared statements per connection by default; a reader serving a
+    // system's every look-up uses more, and past 16 each call evicts another and parses SQL
+    // again (seen in 情報照会 profiles once the hub's replay memory was full).
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
 
@@ -97,11 +111,13 @@ impl Sqlite {
         let readers = (0..READERS)
             .map(|_| connect(path, tuning.reader_cache_kib).map(Mutex::new))
             .collect::<Result<_, _>>()?;
-        let checkpointer = spawn_checkpointer(connect(path, 256)?)?;
+        let restart_due = Arc::new(AtomicBool::new(false));
+        let checkpointer = spawn_checkpointer(connect(path, 256)?, restart_due.clone())?;
         Ok(Sqlite {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
+                restart_due,
                 readers,
                 next_reader: AtomicUsize::new(0),
                 _checkpointer: checkpointer,
@@ -123,6 +139,11 @@ impl Sqlite {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            if inner.restart_due.swap(false, Ordering::Relaxed) {
+                if let Err(e) = checkpoint(&conn) {
+                    tracing::warn!(error = %e, "SQLite checkpoint before the WAL restarts failed");
+                }
+            }
             f(&mut conn)
         })
         .await
@@ -186,20 +207,41 @@ fn joined(e: tokio::task::JoinError) -> StoreError {
 
 /// Checkpoints passively (never waiting for the writer or readers) every
 /// [`CHECKPOINT_EVERY`] until the returned sender is dropped.
-fn spawn_checkpointer(conn: Connection) -> Result<mpsc::Sender<()>, StoreError> {
+///
+/// A passive checkpoint copies frames but never lets the WAL start over while writes keep
+/// coming: SQLite reuses the WAL from its beginning only when a transaction starts after a
+/// checkpoint has copied *every* frame. Under steady writes the WAL would grow until the
+/// writer's own autocheckpoint, which copies what is left, syncs the database and restarts
+/// the WAL inside a commit: a 55–70 ms stall of every write queued behind it (情報照会's p99,
+/// docs/PERFORMANCE.md). So once the WAL holds [`RESTART_AFTER`] pages, this thread asks the
+/// next write to checkpoint first, between two transactions, right after its own pass: only
+/// the few frames written since are left to copy, the WAL is then wholly copied and that
+/// write's transaction starts it over.
+fn spawn_checkpointer(
+    conn: Connection,
+    restart_due: Arc<AtomicBool>,
+) -> Result<mpsc::Sender<()>, StoreError> {
     let (stop, stopped) = mpsc::channel::<()>();
     std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || {
             while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY)
             {
-                let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                if let Err(e) = done {
-                    tracing::warn!(error = %e, "SQLite checkpoint failed");
+                match checkpoint(&conn) {
+                    Ok(frames) if frames >= RESTART_AFTER => {
+                        restart_due.store(true, Ordering::Relaxed)
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "SQLite checkpoint failed"),
                 }
             }
         })?;
     Ok(stop)
+}
+
+/// A passive checkpoint; returns the number of frames in the WAL.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
 }
 
 fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<(), StoreError> {

@@ -98,3 +98,65 @@ fn a_read_started_while_the_runtime_shuts_down_is_an_error_not_a_panic() {
     drop(_in);
     assert_eq!(rt.block_on(db.read(|c| value(c, 2))).unwrap(), "two");
 }
+
+/// How often the WAL has started over: SQLite writes a checkpoint sequence number, bumped at
+/// every restart, into bytes 12..16 of the WAL header.
+fn wal_restarts(db: &Path) -> u32 {
+    let wal = std::fs::read(db.with_extension("db-wal")).unwrap_or_default();
+    wal.get(12..16)
+        .map_or(0, |b| u32::from_be_bytes(b.try_into().unwrap()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_steady_writes_the_wal_starts_over_between_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let db = Sqlite::open(
+        &path,
+        &["CREATE TABLE b (k INTEGER PRIMARY KEY, v BLOB NOT NULL);
+           WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 8)
+           INSERT INTO b SELECT k, randomblob(3500) FROM n;"],
+    )
+    .unwrap();
+    let start = wal_restarts(&path);
+    // Four writers queue on the writer connection, so one transaction (rewriting 8 one-page
+    // rows, 8 WAL frames) follows another with no pause in which a passive checkpoint could
+    // copy the whole WAL by itself: without the checkpointer's request the WAL would only
+    // start over at the writer's autocheckpoint (WRITER_AUTOCHECKPOINT frames), far beyond
+    // what is written here.
+    let written = Arc::new(AtomicUsize::new(0));
+    let limit = 4 * RESTART_AFTER as usize / 8;
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            let (db, written) = (db.clone(), written.clone());
+            tokio::spawn(async move {
+                while written.fetch_add(1, Ordering::Relaxed) < limit {
+                    db.write(|c: &mut Connection| {
+                        c.execute("UPDATE b SET v = randomblob(3500)", [])
+                            .map_err(StoreError::from)
+                    })
+                    .await
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut restarted = false;
+    while !restarted && writers.iter().any(|w| !w.is_finished()) {
+        restarted = wal_restarts(&path) > start;
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    written.store(limit, Ordering::Relaxed);
+    for w in writers {
+        w.await.unwrap();
+    }
+    assert!(
+        restarted || wal_restarts(&path) > start,
+        "the WAL never started over in {limit} back-to-back transactions"
+    );
+    let rows: i64 = db
+        .read(|c| Ok::<_, StoreError>(c.query_row("SELECT count(*) FROM b", [], |r| r.get(0))?))
+        .await
+        .unwrap();
+    assert_eq!(rows, 8);
+}
