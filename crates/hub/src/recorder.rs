@@ -9,7 +9,7 @@
 //! sender. A checkpoint is signed every [`CHECKPOINT_EVERY`] entries and after a second
 //! without one, and at shutdown, so at most about a second of entries is only chained.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,13 +20,17 @@ use tokio::sync::{mpsc, oneshot};
 use crate::record_log::{Entry, Exchange, LogWriter, Outcome};
 use crate::store::Store;
 
+mod memory;
+use memory::{key, Key, Memory};
+
 /// The most entries one transaction writes.
 pub const MAX_BATCH: usize = 1024;
 /// Entries between signed checkpoints.
 pub const CHECKPOINT_EVERY: u64 = 1000;
 /// Keys of recent entries the writer remembers, to drop duplicates without reading the store
-/// (20 s of traffic at 5,000 inquiries/s; older request ids are found in the store).
-const RECENT: usize = 100_000;
+/// (10–20 s of traffic at 5,000 inquiries/s; older request ids are found in the store): two
+/// generations of this many each.
+const GENERATION: usize = 50_000;
 /// How often an idle log's unsigned tail is checkpointed.
 const IDLE_CHECKPOINT: Duration = Duration::from_secs(1);
 
@@ -35,16 +39,6 @@ const IDLE_CHECKPOINT: Duration = Duration::from_secs(1);
 pub struct Recorded {
     pub entry: Entry,
     pub new: bool,
-}
-
-type Key = (String, String, bool);
-
-fn key(x: &Exchange) -> Key {
-    (
-        x.asker.clone(),
-        x.request_id.clone(),
-        x.outcome != Outcome::Unavailable,
-    )
 }
 
 struct Job {
@@ -57,61 +51,6 @@ struct Job {
 pub struct Recorder {
     jobs: mpsc::Sender<Job>,
     memory: Arc<Mutex<Memory>>,
-}
-
-/// The writer's memory of recent entries by key, shared with the handlers so that the replay
-/// check of a request id needs no store read. `complete` while it holds every entry of the
-/// log: from an empty log until the first key is forgotten.
-struct Memory {
-    recent: HashMap<Key, Entry>,
-    order: VecDeque<Key>,
-    complete: bool,
-}
-
-impl Memory {
-    /// Room for [`RECENT`] entries from the start: growing the map while it is locked would
-    /// rehash up to 100,000 entries with every handler waiting (a stall of tens of
-    /// milliseconds, measured as periodic p99 spikes in `bench inquire --rate`).
-    fn new(complete: bool) -> Memory {
-        Memory {
-            recent: HashMap::with_capacity(RECENT + 1),
-            order: VecDeque::with_capacity(RECENT + 1),
-            complete,
-        }
-    }
-
-    /// Remembers `entry` without its sender signatures (the replay check needs the parties,
-    /// the outcome, the person and the number; the signatures are in the store).
-    fn remember(&mut self, entry: &Entry) {
-        let k = key(&entry.exchange);
-        let x = &entry.exchange;
-        let slim = Entry {
-            seq: entry.seq,
-            time_micros: entry.time_micros,
-            hash: entry.hash,
-            exchange: Exchange {
-                asker: x.asker.clone(),
-                provider: x.provider.clone(),
-                task: x.task.clone(),
-                info: x.info.clone(),
-                outcome: x.outcome.clone(),
-                disclosable: x.disclosable,
-                request_id: x.request_id.clone(),
-                person: x.person,
-                request_signature: Vec::new(),
-                answer_signature: Vec::new(),
-            },
-        };
-        if self.recent.insert(k.clone(), slim).is_none() {
-            self.order.push_back(k);
-        }
-        while self.order.len() > RECENT {
-            if let Some(old) = self.order.pop_front() {
-                self.recent.remove(&old);
-                self.complete = false;
-            }
-        }
-    }
 }
 
 impl Recorder {
@@ -129,7 +68,7 @@ impl Recorder {
             head.checkpointed_seq,
         );
         let (jobs, rx) = mpsc::channel(MAX_BATCH * 4);
-        let memory = Arc::new(Mutex::new(Memory::new(head.last.is_none())));
+        let memory = Arc::new(Mutex::new(Memory::new(head.last.is_none(), GENERATION)));
         let task = tokio::spawn(run(store, writer, rx, memory.clone()));
         Ok((Recorder { jobs, memory }, task))
     }
@@ -142,12 +81,12 @@ impl Recorder {
     pub fn recorded(&self, asker: &str, request_id: &str) -> Option<Vec<Entry>> {
         let memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
         let mut k = (asker.to_owned(), request_id.to_owned(), true);
-        let final_ = memory.recent.get(&k).cloned();
-        if final_.is_none() && !memory.complete {
+        let final_ = memory.get(&k).cloned();
+        if final_.is_none() && !memory.complete() {
             return None;
         }
         k.2 = false;
-        let unavailable = memory.recent.get(&k).cloned();
+        let unavailable = memory.get(&k).cloned();
         Some(final_.into_iter().chain(unavailable).collect())
     }
 
@@ -206,7 +145,7 @@ impl State {
 
     fn recent(&self, k: &Key) -> Option<Entry> {
         let memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
-        memory.recent.get(k).cloned()
+        memory.get(k).cloned()
     }
 
     async fn checkpoint(&mut self) {

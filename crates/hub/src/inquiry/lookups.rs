@@ -1,6 +1,8 @@
 //! The hub's look-ups on the inquiry path: the replay check (the log writer's memory, else
 //! the store) and 符号 → person (a cache of links, else the store).
 
+use std::collections::HashMap;
+
 use renkei_store::StoreError;
 
 use super::Inner;
@@ -39,10 +41,15 @@ impl Inner {
         let found = self.store.person_of(agency, fugo).await?;
         if let Some(p) = found {
             let mut links = self.links.lock().expect("lock");
-            if links.len() >= LINK_CACHE {
-                links.clear();
-            }
+            // A full map is swapped for an empty one and freed off the lock (clearing 200,000
+            // links in place would hold every handler for milliseconds).
+            let full = (links.len() >= LINK_CACHE)
+                .then(|| std::mem::replace(&mut *links, HashMap::with_capacity(LINK_CACHE)));
             links.insert(key, p);
+            drop(links);
+            if let Some(full) = full {
+                tokio::task::spawn_blocking(move || drop(full));
+            }
         }
         Ok(found)
     }
