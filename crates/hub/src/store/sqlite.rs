@@ -17,7 +17,7 @@ use rusqlite::{params, OptionalExtension};
 use super::log::{self, LogHead, Row, StoredLog, COLUMNS};
 use super::NewLink;
 use crate::domain::AgencyCode;
-use crate::record_log::{Checkpoint, Entry};
+use crate::record_log::{Checkpoint, Entry, Outcome};
 
 const MIGRATIONS: &[&str] = &[
     "
@@ -206,12 +206,18 @@ impl SqliteStore {
     ) -> Result<Vec<Entry>, StoreError> {
         self.db
             .read_point(move |conn| {
+                // Ordered here, not by SQL: with an ORDER BY, this SQLite build prepares the
+                // statement again at every execution (bound values can change the plan), which
+                // cost the inquiry path more than the look-up itself.
                 let mut stmt = conn.prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM record_log WHERE asker = ?1 AND request_id = ?2
-                     ORDER BY final DESC"
+                    "SELECT {COLUMNS} FROM record_log WHERE asker = ?1 AND request_id = ?2"
                 ))?;
                 let rows = stmt.query_map(params![asker, request_id], row)?;
-                rows.map(|r| r?.into_entry()).collect()
+                let mut entries = rows
+                    .map(|r| r?.into_entry())
+                    .collect::<Result<Vec<Entry>, StoreError>>()?;
+                entries.sort_by_key(|e| e.exchange.outcome == Outcome::Unavailable);
+                Ok(entries)
             })
             .await
     }
