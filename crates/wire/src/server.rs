@@ -2,6 +2,7 @@
 //! the caller's [`Identity`], report `/health` and `/metrics`, and shut down gracefully when
 //! the shared `watch` channel says so (the sandbox stops all systems with one channel).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +25,7 @@ use tower::ServiceExt;
 
 use crate::endpoint::ApiError;
 use crate::identity::Identity;
-use crate::metrics::Metrics;
+use crate::metrics::{Counter, Metrics};
 
 /// Largest request body accepted (a batch of a few thousand records fits easily).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -98,31 +99,69 @@ fn with_common_routes(name: &'static str, router: Router, metrics: Metrics) -> R
         )
         .route("/metrics", get(move || async move { render.render() }))
         .layer(middleware::from_fn_with_state(
-            (name, metrics),
+            RequestCounters::new(name, metrics),
             count_requests,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
 }
 
+/// The request counter of each (route, status) a server has answered, so that counting a
+/// request is a map look-up rather than formatting its labels and searching the registry
+/// under its lock (every request of every system in the process went through that lock).
+#[derive(Clone)]
+struct RequestCounters {
+    name: &'static str,
+    metrics: Metrics,
+    known: Arc<std::sync::Mutex<HashMap<String, HashMap<u16, Counter>>>>,
+}
+
+impl RequestCounters {
+    fn new(name: &'static str, metrics: Metrics) -> RequestCounters {
+        RequestCounters {
+            name,
+            metrics,
+            known: Arc::default(),
+        }
+    }
+
+    fn count(&self, path: &str, status: u16) {
+        let known = self
+            .known
+            .lock()
+            .expect("lock")
+            .get(path)
+            .and_then(|s| s.get(&status))
+            .cloned();
+        let counter = known.unwrap_or_else(|| {
+            let counter = self.metrics.counter(
+                "renkei_http_requests_total",
+                &[
+                    ("system", self.name),
+                    ("path", path),
+                    ("status", &status.to_string()),
+                ],
+                "HTTP requests served, by route and status.",
+            );
+            let mut known = self.known.lock().expect("lock");
+            known
+                .entry(path.to_owned())
+                .or_default()
+                .insert(status, counter.clone());
+            counter
+        });
+        counter.inc();
+    }
+}
+
 async fn count_requests(
-    State((name, metrics)): State<(&'static str, Metrics)>,
+    State(counters): State<RequestCounters>,
     request: Request,
     next: Next,
 ) -> Response {
-    let path = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let path = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    metrics
-        .counter(
-            "renkei_http_requests_total",
-            &[("system", name), ("path", &path), ("status", &status)],
-            "HTTP requests served, by route and status.",
-        )
-        .inc();
+    let path = path.as_ref().map_or("unmatched", MatchedPath::as_str);
+    counters.count(path, response.status().as_u16());
     response
 }
 

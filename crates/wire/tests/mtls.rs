@@ -124,6 +124,32 @@ async fn mutual_tls_identifies_callers_and_refuses_strangers() {
         ),
         "{metrics}"
     );
+    // Each further request of the same route and status counts on the same line.
+    for _ in 0..2 {
+        client
+            .call::<Echo>(&EchoRequest { text: "y".into() })
+            .await
+            .unwrap();
+    }
+    let metrics = client.get_text("/metrics").await.unwrap();
+    assert!(
+        metrics.contains(
+            "renkei_http_requests_total{system=\"hub\",path=\"/v1/echo\",status=\"200\"} 3"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "renkei_http_requests_total{system=\"hub\",path=\"/metrics\",status=\"200\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "renkei_http_requests_total{system=\"hub\",path=\"/v1/echo\",status=\"403\"} 1"
+        ),
+        "{metrics}"
+    );
 
     stop.send(true).unwrap();
     tokio::time::timeout(std::time::Duration::from_secs(20), server.handle)

@@ -240,4 +240,17 @@ mod tests {
         }
         assert!(!m.complete());
     }
+
+    #[test]
+    fn a_slot_holding_another_key_is_no_hit() {
+        let mut m = Memory::new(true, 8);
+        // As if "r1" and "r2" hashed alike: the slot of r1 holds r2's entry.
+        let slot = m.slot("39131156", "r1", true);
+        m.current
+            .insert(slot, Box::new(entry(2, "r2", Outcome::Data)));
+        assert!(m.get(&k("r1", true)).is_none());
+        // The entry under a slot of its own is found.
+        m.remember(&entry(1, "r1", Outcome::Data));
+        assert_eq!(m.get(&k("r1", true)).map(|e| e.seq), Some(1));
+    }
 }
