@@ -8,10 +8,10 @@
 //! checkpoint instead of once per commit.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -36,6 +36,12 @@ const WRITER_AUTOCHECKPOINT: u32 = 65_536;
 /// WAL pages after which the background thread makes the WAL start over (see
 /// [`spawn_checkpointer`]): 32 MiB of 4 KiB pages.
 const RESTART_AFTER: i64 = 8_192;
+
+/// How long the background thread's request to start the WAL over stays good. A write that
+/// comes later may have appended a bulk transaction since the thread's pass, and would copy
+/// all of it and sync before its own transaction: registration's chunks ran 14 % slower so
+/// (docs/PERFORMANCE.md). Bulk writers leave the WAL to the writer's autocheckpoint instead.
+const RESTART_FRESH: Duration = Duration::from_millis(10);
 
 /// Page cache sizes of a store's connections, in KiB: the writer holds the pages its bulk
 /// transactions dirty, a reader the pages its look-ups visit. Each connection has its own
@@ -64,8 +70,10 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     /// Set by the checkpointer when the WAL should start over: the next write first
-    /// checkpoints on the writer's connection, between two transactions.
-    restart_due: Arc<AtomicBool>,
+    /// checkpoints on the writer's connection, between two transactions, if it comes within
+    /// [`RESTART_FRESH`]. Microseconds since `epoch` (plus one) of the request; 0 for none.
+    restart_due: Arc<AtomicU64>,
+    epoch: Instant,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     /// Dropped with the store, which stops the checkpointer.
@@ -111,13 +119,15 @@ impl Sqlite {
         let readers = (0..READERS)
             .map(|_| connect(path, tuning.reader_cache_kib).map(Mutex::new))
             .collect::<Result<_, _>>()?;
-        let restart_due = Arc::new(AtomicBool::new(false));
-        let checkpointer = spawn_checkpointer(connect(path, 256)?, restart_due.clone())?;
+        let restart_due = Arc::new(AtomicU64::new(0));
+        let epoch = Instant::now();
+        let checkpointer = spawn_checkpointer(connect(path, 256)?, restart_due.clone(), epoch)?;
         Ok(Sqlite {
             inner: Arc::new(Inner {
                 path: path.to_owned(),
                 writer: Mutex::new(writer),
                 restart_due,
+                epoch,
                 readers,
                 next_reader: AtomicUsize::new(0),
                 _checkpointer: checkpointer,
@@ -139,7 +149,8 @@ impl Sqlite {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
-            if inner.restart_due.swap(false, Ordering::Relaxed) {
+            let asked = inner.restart_due.swap(0, Ordering::Relaxed);
+            if asked != 0 && since(inner.epoch) - asked < RESTART_FRESH.as_micros() as u64 {
                 if let Err(e) = checkpoint(&conn) {
                     tracing::warn!(error = %e, "SQLite checkpoint before the WAL restarts failed");
                 }
@@ -216,10 +227,11 @@ fn joined(e: tokio::task::JoinError) -> StoreError {
 /// docs/PERFORMANCE.md). So once the WAL holds [`RESTART_AFTER`] pages, this thread asks the
 /// next write to checkpoint first, between two transactions, right after its own pass: only
 /// the few frames written since are left to copy, the WAL is then wholly copied and that
-/// write's transaction starts it over.
+/// write's transaction starts it over. (Only a write within [`RESTART_FRESH`] does so.)
 fn spawn_checkpointer(
     conn: Connection,
-    restart_due: Arc<AtomicBool>,
+    restart_due: Arc<AtomicU64>,
+    epoch: Instant,
 ) -> Result<mpsc::Sender<()>, StoreError> {
     let (stop, stopped) = mpsc::channel::<()>();
     std::thread::Builder::new()
@@ -229,7 +241,7 @@ fn spawn_checkpointer(
             {
                 match checkpoint(&conn) {
                     Ok(frames) if frames >= RESTART_AFTER => {
-                        restart_due.store(true, Ordering::Relaxed)
+                        restart_due.store(since(epoch), Ordering::Relaxed)
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "SQLite checkpoint failed"),
@@ -237,6 +249,11 @@ fn spawn_checkpointer(
             }
         })?;
     Ok(stop)
+}
+
+/// Microseconds since `epoch`, plus one (never 0).
+fn since(epoch: Instant) -> u64 {
+    epoch.elapsed().as_micros() as u64 + 1
 }
 
 /// A passive checkpoint; returns the number of frames in the WAL.
