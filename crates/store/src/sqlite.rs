@@ -150,7 +150,7 @@ impl Sqlite {
         tokio::task::spawn_blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
             let asked = inner.restart_due.swap(0, Ordering::Relaxed);
-            if asked != 0 && since(inner.epoch) - asked < RESTART_FRESH.as_micros() as u64 {
+            if fresh(asked, since(inner.epoch)) {
                 if let Err(e) = checkpoint(&conn) {
                     tracing::warn!(error = %e, "SQLite checkpoint before the WAL restarts failed");
                 }
@@ -254,6 +254,11 @@ fn spawn_checkpointer(
 /// Microseconds since `epoch`, plus one (never 0).
 fn since(epoch: Instant) -> u64 {
     epoch.elapsed().as_micros() as u64 + 1
+}
+
+/// Whether a restart request made at `asked` (0: none) is still good at `now`.
+fn fresh(asked: u64, now: u64) -> bool {
+    asked != 0 && now.saturating_sub(asked) < RESTART_FRESH.as_micros() as u64
 }
 
 /// A passive checkpoint; returns the number of frames in the WAL.

@@ -160,3 +160,46 @@ async fn under_steady_writes_the_wal_starts_over_between_transactions() {
         .unwrap();
     assert_eq!(rows, 8);
 }
+
+#[test]
+fn a_restart_request_is_good_for_a_moment_only() {
+    let asked = 5_000_000;
+    assert!(!fresh(0, asked), "no request");
+    assert!(fresh(asked, asked));
+    assert!(fresh(asked, asked + 9_999));
+    assert!(!fresh(asked, asked + RESTART_FRESH.as_micros() as u64));
+    assert!(!fresh(asked, asked + 1_000_000));
+}
+
+#[tokio::test]
+async fn a_fresh_request_makes_the_next_write_start_the_wal_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let db = open(&dir);
+    let put = |v: &'static str| {
+        let db = db.clone();
+        async move {
+            db.write(move |c: &mut Connection| {
+                c.execute("INSERT INTO t (v) VALUES (?1)", [v])
+                    .map_err(StoreError::from)
+            })
+            .await
+            .unwrap()
+        }
+    };
+    put("a").await;
+    let start = wal_restarts(&path);
+    // The write checkpoints first (nothing else writes or reads: it copies every frame) and
+    // its own transaction starts the WAL over.
+    db.inner
+        .restart_due
+        .store(since(db.inner.epoch), Ordering::Relaxed);
+    put("b").await;
+    assert_eq!(wal_restarts(&path), start + 1);
+    assert_eq!(db.inner.restart_due.load(Ordering::Relaxed), 0, "used up");
+    let n: i64 = db
+        .read(|c| Ok::<_, StoreError>(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
+        .await
+        .unwrap();
+    assert_eq!(n, 4);
+}
