@@ -192,7 +192,7 @@ fn decide(
 /// Applies `items` in file order to `existing`, allocating 枝番 from `next_branch`.
 pub fn plan_chunk(
     ctx: &PlanContext<'_>,
-    items: &[Item],
+    items: Vec<Item>,
     existing: Existing,
     next_branch: u64,
 ) -> Plan {
@@ -213,8 +213,7 @@ pub fn plan_chunk(
                 insured_number,
                 hold,
             } => {
-                plan.results
-                    .push(held(*line, insured_number.clone(), hold.clone()));
+                plan.results.push(held(line, insured_number, hold));
                 continue;
             }
             Item::Ready(ready) => ready,

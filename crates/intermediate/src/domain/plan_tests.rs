@@ -69,7 +69,7 @@ fn new_rows_get_sequential_branches_and_history() {
         ready(2, "1", 1, "10000001", "東京都", ""),
         ready(3, "1", 2, "10000002", "東京都", ""),
     ];
-    let plan = plan_chunk(&ctx(JOB), &items, Existing::default(), 41);
+    let plan = plan_chunk(&ctx(JOB), items, Existing::default(), 41);
     assert_eq!(
         outcome(&plan, 0),
         &RowOutcome::Registered {
@@ -94,7 +94,7 @@ fn same_number_with_another_insured_number_in_one_file_is_held() {
         ready(2, "1", 1, "10000001", "東京都", ""),
         ready(9, "1", 1, "10000099", "東京都", ""),
     ];
-    let plan = plan_chunk(&ctx(JOB), &items, Existing::default(), 1);
+    let plan = plan_chunk(&ctx(JOB), items, Existing::default(), 1);
     assert!(matches!(outcome(&plan, 0), RowOutcome::Registered { .. }));
     assert_eq!(held_code(&plan, 1), code::DUPLICATE_IN_FILE);
     assert!(
@@ -107,13 +107,13 @@ fn same_number_with_another_insured_number_in_one_file_is_held() {
 fn resending_changes_nothing_and_keeps_the_branch() {
     let first = plan_chunk(
         &ctx(JOB),
-        &[ready(2, "1", 1, "10000001", "東京都", "")],
+        vec![ready(2, "1", 1, "10000001", "東京都", "")],
         Existing::default(),
         1,
     );
     let again = plan_chunk(
         &ctx("job-b"),
-        &[ready(2, "1", 1, "10000001", "東京都", "")],
+        vec![ready(2, "1", 1, "10000001", "東京都", "")],
         existing_from(&first),
         2,
     );
@@ -139,7 +139,7 @@ fn resending_changes_nothing_and_keeps_the_branch() {
 fn change_and_loss_update_history() {
     let first = plan_chunk(
         &ctx(JOB),
-        &[ready(2, "1", 1, "10000001", "東京都", "")],
+        vec![ready(2, "1", 1, "10000001", "東京都", "")],
         Existing::default(),
         1,
     );
@@ -147,7 +147,7 @@ fn change_and_loss_update_history() {
         ready(2, "2", 1, "10000001", "大阪府", ""),
         ready(3, "3", 1, "10000001", "大阪府", "2025-03-31"),
     ];
-    let plan = plan_chunk(&ctx("job-b"), &items, existing_from(&first), 2);
+    let plan = plan_chunk(&ctx("job-b"), items, existing_from(&first), 2);
     assert_eq!(plan.history.len(), 2);
     assert_eq!(plan.history[1].change, ChangeType::Loss);
     assert_eq!(plan.updates.len(), 1);
@@ -164,7 +164,7 @@ fn rules_that_hold() {
     // 変更 / 喪失 of somebody not registered.
     let plan = plan_chunk(
         &ctx(JOB),
-        &[ready(2, "2", 1, "10000001", "東京都", "")],
+        vec![ready(2, "2", 1, "10000001", "東京都", "")],
         Existing::default(),
         1,
     );
@@ -172,13 +172,13 @@ fn rules_that_hold() {
     // 被保険者番号 of another person.
     let first = plan_chunk(
         &ctx(JOB),
-        &[ready(2, "1", 1, "10000001", "東京都", "")],
+        vec![ready(2, "1", 1, "10000001", "東京都", "")],
         Existing::default(),
         1,
     );
     let plan = plan_chunk(
         &ctx("job-b"),
-        &[ready(2, "1", 2, "10000001", "東京都", "")],
+        vec![ready(2, "1", 2, "10000001", "東京都", "")],
         existing_from(&first),
         2,
     );
@@ -186,7 +186,7 @@ fn rules_that_hold() {
     // 新規 under another number for a registered person (from another file).
     let plan = plan_chunk(
         &ctx("job-b"),
-        &[ready(2, "1", 1, "10000077", "東京都", "")],
+        vec![ready(2, "1", 1, "10000077", "東京都", "")],
         existing_from(&first),
         2,
     );
@@ -194,7 +194,7 @@ fn rules_that_hold() {
     // 喪失 naming another 被保険者番号.
     let plan = plan_chunk(
         &ctx("job-b"),
-        &[ready(2, "3", 1, "10000077", "東京都", "2025-01-01")],
+        vec![ready(2, "3", 1, "10000077", "東京都", "2025-01-01")],
         existing_from(&first),
         2,
     );
@@ -202,7 +202,7 @@ fn rules_that_hold() {
     // 変更 of the 被保険者番号 is allowed and frees the old one.
     let plan = plan_chunk(
         &ctx("job-b"),
-        &[
+        vec![
             ready(2, "2", 1, "10000077", "東京都", ""),
             ready(3, "1", 2, "10000001", "東京都", ""),
         ],
@@ -227,7 +227,7 @@ fn held_items_pass_through_in_order() {
         },
         ready(3, "1", 1, "10000001", "東京都", ""),
     ];
-    let plan = plan_chunk(&ctx(JOB), &items, Existing::default(), 1);
+    let plan = plan_chunk(&ctx(JOB), items, Existing::default(), 1);
     assert_eq!(
         plan.results.iter().map(|r| r.line).collect::<Vec<_>>(),
         vec![2, 3]

@@ -214,7 +214,7 @@ impl PgStore {
             .await?
             .get(0);
         let existing = load_existing(&tx, tenant, &items).await?;
-        let plan = plan_chunk(&ctx.plan_context(), &items, existing, next_branch as u64);
+        let plan = plan_chunk(&ctx.plan_context(), items, existing, next_branch as u64);
         write_plan(&tx, tenant, &plan).await?;
         tx.execute(
             "UPDATE tenants SET next_branch = $2 WHERE code = $1",

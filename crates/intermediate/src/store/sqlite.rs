@@ -1,6 +1,5 @@
-//! SQLite engine: chunks are applied in IMMEDIATE transactions on the single writer connection
-//! (the chunks waiting for it together, [`group`]), with cached prepared statements (SQLite's
-//! bulk mechanism).
+//! SQLite engine: each chunk is one IMMEDIATE transaction on the single writer connection,
+//! with cached prepared statements (SQLite's bulk mechanism).
 //!
 //! A subscriber's person key and 被保険者番号 are effectively random, so each chunk reads and
 //! dirties about one page per row in each of their indexes: the writer gets a cache that
@@ -11,18 +10,17 @@ use std::path::Path;
 use renkei_store::sqlite::{Sqlite, Tuning};
 use renkei_store::StoreError;
 use renkei_wire::msg::intermediate::{JobStatus, RowResult};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::{
-    date, key, now, results_from, sex, Applied, ChunkContext, HistoryRow, NewJob, Tenant,
-    SUBSCRIBER_COLUMNS,
+    counts, date, key, now, results_from, results_json, sex, Applied, ChunkContext, HistoryRow,
+    NewJob, Tenant, SUBSCRIBER_COLUMNS,
 };
 mod chunk;
-mod group;
 pub(crate) mod schema;
 
-use crate::domain::plan::{Item, Subscriber};
-use group::{Queue, Waiting};
+use crate::domain::plan::{plan_chunk, Item, Subscriber};
+use chunk::{load_existing, write_plan};
 
 /// Entry `i` is schema version `i + 1`; a store made by an older build migrates forward.
 const MIGRATIONS: &[&str] = &[
@@ -41,15 +39,12 @@ const TUNING: Tuning = Tuning {
 
 pub struct SqliteStore {
     pub(crate) db: Sqlite,
-    /// Chunks waiting for the writer ([`group`]).
-    waiting: Queue,
 }
 
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         Ok(SqliteStore {
             db: Sqlite::open_with(path, MIGRATIONS, TUNING)?,
-            waiting: Queue::default(),
         })
     }
 
@@ -169,23 +164,46 @@ impl SqliteStore {
         ctx: &ChunkContext,
         items: Vec<Item>,
     ) -> Result<Applied, StoreError> {
-        let (answer, answered) = tokio::sync::oneshot::channel();
-        self.waiting.push(Waiting {
-            tenant: tenant.to_owned(),
-            seq,
-            ctx: ctx.clone(),
-            items,
-            answer,
-        });
-        let waiting = self.waiting.clone();
+        let (tenant, ctx) = (tenant.to_owned(), ctx.clone());
         self.db
             .write(move |conn| {
-                waiting.apply(conn);
-                Ok::<_, StoreError>(())
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                if let Some(done) = stored_results(&tx, &tenant, &ctx.job_id, seq)? {
+                    return Ok(Applied::Done(done));
+                }
+                if seq > 0 && !chunk_exists(&tx, &tenant, &ctx.job_id, seq - 1)? {
+                    return Ok(Applied::PreviousPending(items));
+                }
+                let next_branch: u64 = tx.query_row(
+                    "SELECT next_branch FROM tenants WHERE code = ?1",
+                    [&tenant],
+                    |r| r.get(0),
+                )?;
+                let existing = load_existing(&tx, &tenant, &items)?;
+                let plan = plan_chunk(&ctx.plan_context(), items, existing, next_branch);
+                write_plan(&tx, &tenant, &plan)?;
+                tx.execute(
+                    "UPDATE tenants SET next_branch = ?2 WHERE code = ?1",
+                    params![tenant, plan.next_branch],
+                )?;
+                let (registered, held) = counts(&plan.results);
+                tx.execute(
+                    "INSERT INTO reg_chunks (tenant, job_id, seq, rows, registered, held, results)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        tenant,
+                        ctx.job_id,
+                        seq,
+                        plan.results.len(),
+                        registered,
+                        held,
+                        results_json(&plan.results)
+                    ],
+                )?;
+                tx.commit()?;
+                Ok(Applied::Done(plan.results))
             })
-            .await?;
-        // Answered by this call's write or by an earlier one that took the chunk with its own.
-        answered.await.map_err(|_| StoreError::Stopped)?
+            .await
     }
 
     pub async fn finish_job(

@@ -3,58 +3,12 @@
 use renkei_store::StoreError;
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::super::{change_code, counts, iso, now, results_json, ChunkContext, SUBSCRIBER_COLUMNS};
-use super::group::Outcome;
+use super::super::{change_code, iso, now, SUBSCRIBER_COLUMNS};
 use super::schema::{BY_PERSON, VERIFY_ONE_PER_PERSON};
-use super::{chunk_exists, stored_results, subscriber};
-use crate::domain::plan::{plan_chunk, Existing, Item};
+use super::subscriber;
+use crate::domain::plan::{Existing, Item};
 
-/// Applies chunk `seq` within `tx` — plan, subscribers, history and the chunk's results — or
-/// returns its stored results if it was applied before; nothing is written while the previous
-/// chunk is not applied (committed, or earlier in `tx`).
-pub(super) fn apply_in(
-    tx: &Transaction<'_>,
-    tenant: &str,
-    seq: u32,
-    ctx: &ChunkContext,
-    items: &[Item],
-) -> Result<Outcome, StoreError> {
-    if let Some(done) = stored_results(tx, tenant, &ctx.job_id, seq)? {
-        return Ok(Outcome::Done(done));
-    }
-    if seq > 0 && !chunk_exists(tx, tenant, &ctx.job_id, seq - 1)? {
-        return Ok(Outcome::PreviousPending);
-    }
-    let next_branch: u64 = tx.query_row(
-        "SELECT next_branch FROM tenants WHERE code = ?1",
-        [tenant],
-        |r| r.get(0),
-    )?;
-    let existing = load_existing(tx, tenant, items)?;
-    let plan = plan_chunk(&ctx.plan_context(), items, existing, next_branch);
-    write_plan(tx, tenant, &plan)?;
-    tx.execute(
-        "UPDATE tenants SET next_branch = ?2 WHERE code = ?1",
-        params![tenant, plan.next_branch],
-    )?;
-    let (registered, held) = counts(&plan.results);
-    tx.prepare_cached(
-        "INSERT INTO reg_chunks (tenant, job_id, seq, rows, registered, held, results)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        tenant,
-        ctx.job_id,
-        seq,
-        plan.results.len(),
-        registered,
-        held,
-        results_json(&plan.results)
-    ])?;
-    Ok(Outcome::Done(plan.results))
-}
-
-fn load_existing(
+pub(super) fn load_existing(
     tx: &Transaction<'_>,
     tenant: &str,
     items: &[Item],

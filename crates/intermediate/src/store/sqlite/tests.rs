@@ -388,6 +388,3 @@ fn chunk_statements_probe_their_indexes() {
          SEARCH o USING INDEX subscribers_person (person_tag=?)"
     );
 }
-
-#[path = "group_tests.rs"]
-mod group;
