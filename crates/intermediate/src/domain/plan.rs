@@ -3,7 +3,7 @@
 //! 資格 history. Pure: the store loads the affected subscribers, calls [`plan_chunk`] inside its
 //! transaction and writes the plan, so both engines apply the same rules.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use renkei_core::{Date, Sex};
 use renkei_wire::msg::intermediate::{RowOutcome, RowResult};
@@ -204,8 +204,10 @@ pub fn plan_chunk(
         next_branch,
         ..Plan::default()
     };
+    // Who is written, in order of first appearance; `written` holds both lists' keys.
     let mut inserted: Vec<PersonKey> = Vec::new();
     let mut updated: Vec<PersonKey> = Vec::new();
+    let mut written: HashSet<PersonKey> = HashSet::new();
     for item in items {
         let ready = match item {
             Item::Held {
@@ -275,10 +277,11 @@ pub fn plan_chunk(
             if old.insured_number != next.insured_number {
                 insured_owner.remove(&old.insured_number);
             }
-            if !inserted.contains(&ready.person_key) && !updated.contains(&ready.person_key) {
+            if written.insert(ready.person_key) {
                 updated.push(ready.person_key);
             }
         } else {
+            written.insert(ready.person_key);
             inserted.push(ready.person_key);
         }
         insured_owner.insert(next.insured_number.clone(), ready.person_key);
@@ -289,14 +292,12 @@ pub fn plan_chunk(
         });
         by_person.insert(ready.person_key, next);
     }
+    // Each key is in one list once, so the final states move out instead of being copied.
     plan.inserts = inserted
         .iter()
-        .filter_map(|k| by_person.get(k).cloned())
+        .filter_map(|k| by_person.remove(k))
         .collect();
-    plan.updates = updated
-        .iter()
-        .filter_map(|k| by_person.get(k).cloned())
-        .collect();
+    plan.updates = updated.iter().filter_map(|k| by_person.remove(k)).collect();
     plan
 }
 

@@ -5,9 +5,10 @@
 use renkei_store::StoreError;
 use rusqlite::OptionalExtension;
 
-use crate::store::Store;
+use crate::store::{sqlite_schema, Store};
 
-/// Appended to both engines' migration lists (same SQL on both).
+/// Appended to both engines' migration lists (same SQL on both). SQLite later indexes the
+/// 符号 by prefix instead ([`crate::store::sqlite_schema`]).
 pub const MIGRATION: &str = "CREATE INDEX subscribers_fugo ON subscribers (tenant, fugo);";
 
 /// The engine, for the tenants' own record of their exchanges ([`renkei_hub::party`]).
@@ -24,29 +25,13 @@ pub async fn branch_of_fugo(
     tenant: &str,
     fugo: &str,
 ) -> Result<Option<String>, StoreError> {
-    one(
-        store,
-        "SELECT branch FROM subscribers WHERE tenant = $1 AND fugo = $2",
-        tenant,
-        fugo,
-    )
-    .await
-}
-
-/// One text column of at most one row, with two text parameters (`$1`, `$2` — SQLite reads
-/// them as numbered parameters too).
-async fn one(
-    store: &Store,
-    sql: &'static str,
-    a: &str,
-    b: &str,
-) -> Result<Option<String>, StoreError> {
     match store {
         Store::Sqlite(s) => {
-            let (a, b) = (a.to_owned(), b.to_owned());
+            let (a, b) = (tenant.to_owned(), fugo.to_owned());
             s.db.read_point(move |conn| -> Result<_, StoreError> {
+                let sql = format!("SELECT branch {}", sqlite_schema::BY_FUGO);
                 Ok(conn
-                    .prepare_cached(sql)?
+                    .prepare_cached(&sql)?
                     .query_row([&a, &b], |r| r.get(0))
                     .optional()?)
             })
@@ -54,9 +39,11 @@ async fn one(
         }
         Store::Postgres(s) => {
             let client = s.db.client().await?;
-            let stmt = client.prepare_cached(sql).await?;
+            let stmt = client
+                .prepare_cached("SELECT branch FROM subscribers WHERE tenant = $1 AND fugo = $2")
+                .await?;
             Ok(client
-                .query_opt(&stmt, &[&a, &b])
+                .query_opt(&stmt, &[&tenant, &fugo])
                 .await?
                 .map(|r| r.try_get(0))
                 .transpose()?)
@@ -101,13 +88,13 @@ pub async fn subscriber_of_person(
     tenant: &str,
     person: &[u8],
 ) -> Result<Option<(String, String)>, StoreError> {
-    let sql = "SELECT branch, fugo FROM subscribers WHERE tenant = $1 AND person_key = $2";
     match store {
         Store::Sqlite(s) => {
             let (a, b) = (tenant.to_owned(), person.to_vec());
             s.db.read_point(move |conn| -> Result<_, StoreError> {
+                let sql = format!("SELECT branch, fugo {}", sqlite_schema::BY_PERSON);
                 Ok(conn
-                    .prepare_cached(sql)?
+                    .prepare_cached(&sql)?
                     .query_row(rusqlite::params![a, b], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?)
             })
@@ -115,7 +102,11 @@ pub async fn subscriber_of_person(
         }
         Store::Postgres(s) => {
             let client = s.db.client().await?;
-            let stmt = client.prepare_cached(sql).await?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT branch, fugo FROM subscribers WHERE tenant = $1 AND person_key = $2",
+                )
+                .await?;
             client
                 .query_opt(&stmt, &[&tenant, &person])
                 .await?

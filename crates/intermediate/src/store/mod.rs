@@ -14,6 +14,7 @@ use crate::domain::plan::{Item, PlanContext, Subscriber};
 use crate::domain::ChangeType;
 
 pub use postgres::PgStore;
+pub(crate) use sqlite::schema as sqlite_schema;
 pub use sqlite::SqliteStore;
 
 const SCHEMA: &str = "intermediate";

@@ -17,45 +17,18 @@ use super::{
     NewJob, Tenant, SUBSCRIBER_COLUMNS,
 };
 mod chunk;
+pub(crate) mod schema;
 
 use crate::domain::plan::{plan_chunk, Item, Subscriber};
 use chunk::{load_existing, write_plan};
 
-const MIGRATIONS: &[&str] = &["
-CREATE TABLE tenants (code TEXT PRIMARY KEY, name TEXT NOT NULL, next_branch INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE insurer_numbers (insurer_number TEXT PRIMARY KEY, tenant TEXT NOT NULL REFERENCES tenants(code));
-CREATE TABLE subscribers (
-    tenant TEXT NOT NULL, branch TEXT NOT NULL, person_key BLOB NOT NULL, number_sealed BLOB NOT NULL,
-    fugo TEXT NOT NULL, insurer_number TEXT NOT NULL, insured_number TEXT NOT NULL, name TEXT NOT NULL,
-    kana TEXT NOT NULL, birth TEXT NOT NULL, sex INTEGER NOT NULL, address TEXT NOT NULL, acquired TEXT NOT NULL,
-    lost TEXT, verified TEXT NOT NULL, source_job TEXT NOT NULL, source_line INTEGER NOT NULL,
-    version INTEGER NOT NULL, updated_at TEXT NOT NULL,
-    PRIMARY KEY (tenant, branch)
-);
-CREATE UNIQUE INDEX subscribers_person ON subscribers (tenant, person_key);
-CREATE UNIQUE INDEX subscribers_insured ON subscribers (tenant, insured_number);
-CREATE TABLE subscriber_history (
-    tenant TEXT NOT NULL, branch TEXT NOT NULL, version INTEGER NOT NULL, change_type INTEGER NOT NULL,
-    insurer_number TEXT NOT NULL, insured_number TEXT NOT NULL, name TEXT NOT NULL, kana TEXT NOT NULL,
-    birth TEXT NOT NULL, sex INTEGER NOT NULL, address TEXT NOT NULL, acquired TEXT NOT NULL, lost TEXT,
-    job_id TEXT NOT NULL, line INTEGER NOT NULL, recorded_at TEXT NOT NULL,
-    PRIMARY KEY (tenant, branch, version)
-);
-CREATE TABLE reg_jobs (
-    tenant TEXT NOT NULL, job_id TEXT NOT NULL, insurer_number TEXT NOT NULL, file_name TEXT NOT NULL,
-    header TEXT NOT NULL, chunk_rows INTEGER NOT NULL, created_at TEXT NOT NULL, finished_at TEXT,
-    total_rows INTEGER,
-    PRIMARY KEY (tenant, job_id)
-);
-CREATE TABLE reg_chunks (
-    tenant TEXT NOT NULL, job_id TEXT NOT NULL, seq INTEGER NOT NULL, rows INTEGER NOT NULL,
-    registered INTEGER NOT NULL, held INTEGER NOT NULL, results TEXT NOT NULL,
-    PRIMARY KEY (tenant, job_id, seq)
-);
-",
+/// Entry `i` is schema version `i + 1`; a store made by an older build migrates forward.
+const MIGRATIONS: &[&str] = &[
+    schema::REGISTRATION,
     crate::inquiry::store::MIGRATION,
     crate::fuhon::store::SQLITE_MIGRATION,
     renkei_hub::party::SQLITE,
+    schema::SLIM_INDEXES,
 ];
 
 /// Registration runs on the writer; the readers serve single look-ups.
@@ -394,3 +367,6 @@ fn subscriber(r: &Row<'_>) -> Result<Subscriber, StoreError> {
         version: r.get(16)?,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,9 +1,10 @@
 //! Applying a chunk on SQLite: the look-ups the planner needs and the writes of its plan.
 
 use renkei_store::StoreError;
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::super::{change_code, iso, now, SUBSCRIBER_COLUMNS};
+use super::schema::{BY_PERSON, VERIFY_ONE_PER_PERSON};
 use super::subscriber;
 use crate::domain::plan::{Existing, Item};
 
@@ -13,9 +14,7 @@ pub(super) fn load_existing(
     items: &[Item],
 ) -> Result<Existing, StoreError> {
     let mut existing = Existing::default();
-    let by_person = format!(
-        "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE tenant = ?1 AND person_key = ?2"
-    );
+    let by_person = format!("SELECT {SUBSCRIBER_COLUMNS} {BY_PERSON}");
     let by_insured = format!(
         "SELECT {SUBSCRIBER_COLUMNS} FROM subscribers WHERE tenant = ?1 AND insured_number = ?2"
     );
@@ -71,21 +70,49 @@ pub(super) fn write_plan(
     plan: &crate::domain::plan::Plan,
 ) -> Result<(), StoreError> {
     let updated_at = now();
-    // One upsert for changed and new subscribers, updates first: one may free a 被保険者番号
-    // that an insert then takes. The person key never changes on update.
-    let mut upsert = tx.prepare_cached(
+    // Updates first: one may free a 被保険者番号 that an insert then takes. The person key
+    // never changes on update.
+    let mut update = tx.prepare_cached(
+        "UPDATE subscribers SET number_sealed = ?3, fugo = ?4, insurer_number = ?5, insured_number = ?6, name = ?7,
+         kana = ?8, birth = ?9, sex = ?10, address = ?11, acquired = ?12, lost = ?13, verified = ?14,
+         source_job = ?15, source_line = ?16, version = ?17, updated_at = ?18 WHERE tenant = ?1 AND branch = ?2",
+    )?;
+    for s in &plan.updates {
+        let changed = update.execute(params![
+            tenant,
+            s.branch,
+            s.number_sealed,
+            s.fugo,
+            s.insurer_number,
+            s.insured_number,
+            s.name,
+            s.kana,
+            iso(s.birth),
+            s.sex.code(),
+            s.address,
+            iso(s.acquired),
+            s.lost.map(iso),
+            s.verified,
+            s.source_job,
+            s.source_line,
+            s.version,
+            updated_at
+        ])?;
+        if changed != 1 {
+            return Err(StoreError::Corrupt(format!(
+                "枝番 {} の加入者がありません",
+                s.branch
+            )));
+        }
+    }
+    let mut insert = tx.prepare_cached(
         "INSERT INTO subscribers (tenant, branch, person_key, number_sealed, fugo, insurer_number, insured_number,
          name, kana, birth, sex, address, acquired, lost, verified, source_job, source_line, version, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
-         ON CONFLICT (tenant, branch) DO UPDATE SET number_sealed = excluded.number_sealed, fugo = excluded.fugo,
-         insurer_number = excluded.insurer_number, insured_number = excluded.insured_number, name = excluded.name,
-         kana = excluded.kana, birth = excluded.birth, sex = excluded.sex, address = excluded.address,
-         acquired = excluded.acquired, lost = excluded.lost, verified = excluded.verified,
-         source_job = excluded.source_job, source_line = excluded.source_line, version = excluded.version,
-         updated_at = excluded.updated_at",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?;
-    for s in plan.updates.iter().chain(&plan.inserts) {
-        upsert.execute(params![
+    let mut first_inserted = None;
+    for s in &plan.inserts {
+        insert.execute(params![
             tenant,
             s.branch,
             s.person_key.as_slice(),
@@ -106,6 +133,10 @@ pub(super) fn write_plan(
             s.version,
             updated_at
         ])?;
+        first_inserted.get_or_insert(tx.last_insert_rowid());
+    }
+    if let Some(first) = first_inserted {
+        one_subscriber_per_person(tx, first)?;
     }
     let mut history = tx.prepare_cached(
         "INSERT INTO subscriber_history (tenant, branch, version, change_type, insurer_number, insured_number, name,
@@ -134,4 +165,23 @@ pub(super) fn write_plan(
         ])?;
     }
     Ok(())
+}
+
+/// The safety net under the planner, in the chunk's transaction: no subscriber inserted from
+/// rowid `first` on shares its person with another subscriber of its tenant. The person index
+/// holds a prefix of the key and cannot be unique itself; a duplicate fails the chunk with the
+/// error the unique index on the whole key gave.
+fn one_subscriber_per_person(tx: &Transaction<'_>, first: i64) -> Result<(), StoreError> {
+    let duplicate: Option<String> = tx
+        .prepare_cached(VERIFY_ONE_PER_PERSON)?
+        .query_row([first], |r| r.get(0))
+        .optional()?;
+    match duplicate {
+        None => Ok(()),
+        Some(_) => Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE),
+            Some("UNIQUE constraint failed: subscribers.tenant, subscribers.person_key".into()),
+        )
+        .into()),
+    }
 }
