@@ -3,9 +3,17 @@
 //!
 //! Both keys of a link are keyed hashes, so every insert lands on a random page of each index
 //! and a batch commit writes about one page per link per index. Rows are therefore appended
-//! in rowid order and only the two look-ups each index: the entries are short (key and
-//! rowid), so the indexes stay small enough for the writer's cache, and keys are visited in
-//! sorted order within a batch so that each page is reached once.
+//! in rowid order and only the two look-ups each index, and each by a prefix of its key (a
+//! generated column: `number_tag`, the first 8 bytes of the number key; `fugo_tag`, the first
+//! 8 characters of the 符号) without the agency: entries of ~15 bytes instead of ~55, so a
+//! million links take a quarter of the pages, and a batch dirties (writes to the WAL, and
+//! copies back at checkpoint) correspondingly fewer. Look-ups compare the full values on the
+//! rows the prefix finds. Keys are visited in sorted order within a batch so that each page
+//! is reached once.
+//!
+//! Prefix indexes cannot be unique, so idempotence ("a link that exists — same agency and
+//! number, or same agency and 符号 — is left as it is") is checked by a probe of both before
+//! each insert, in the writer's transaction: every insert goes through [`SqliteStore::insert_links`].
 
 use std::path::Path;
 
@@ -33,13 +41,36 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX links_agency_fugo ON links (agency, fugo);
 ",
     super::log::SQLITE,
+    // Version 3: both look-ups by prefix (see the module's documentation). No row is copied.
+    "
+    ALTER TABLE links ADD COLUMN number_tag BLOB AS (substr(number_key, 1, 8)) VIRTUAL;
+    ALTER TABLE links ADD COLUMN fugo_tag TEXT AS (substr(fugo, 1, 8)) VIRTUAL;
+    DROP INDEX links_agency_number;
+    DROP INDEX links_agency_fugo;
+    CREATE INDEX links_number ON links (number_tag);
+    CREATE INDEX links_fugo ON links (fugo_tag);
+",
 ];
+
+/// Links of one (agency ?1, number key ?2), found by the key's prefix.
+const BY_NUMBER: &str = "FROM links INDEXED BY links_number
+    WHERE number_tag = substr(?2, 1, 8) AND agency = ?1 AND number_key = ?2";
+
+/// Links of one (agency ?1, 符号 ?2), found by the 符号's prefix.
+const BY_FUGO: &str = "FROM links INDEXED BY links_fugo
+    WHERE fugo_tag = substr(?2, 1, 8) AND agency = ?1 AND fugo = ?2";
 
 /// Cache sizes: the writer keeps both indexes of a few million links; readers probe one.
 const TUNING: Tuning = Tuning {
     writer_cache_kib: 128 * 1024,
     reader_cache_kib: 32 * 1024,
 };
+
+/// Whether agency ?1 has a link with number key ?2 or with 符号 ?3.
+fn known_link() -> String {
+    let by_fugo = BY_FUGO.replace("?2", "?3");
+    format!("SELECT EXISTS (SELECT 1 {BY_NUMBER}) OR EXISTS (SELECT 1 {by_fugo})")
+}
 
 /// Positions of `keys` in ascending key order.
 fn sorted_order<T: Ord>(keys: &[T]) -> Vec<usize> {
@@ -70,9 +101,7 @@ impl SqliteStore {
         self.db
             .read(move |conn| {
                 let tx = conn.unchecked_transaction()?;
-                let mut stmt = tx.prepare_cached(
-                    "SELECT fugo FROM links WHERE agency = ?1 AND number_key = ?2",
-                )?;
+                let mut stmt = tx.prepare_cached(&format!("SELECT fugo {BY_NUMBER}"))?;
                 let mut out = vec![None; keys.len()];
                 for i in sorted_order(&keys) {
                     let fugo: Option<String> = stmt
@@ -99,18 +128,23 @@ impl SqliteStore {
                 let tx = conn.transaction()?;
                 let mut inserted = 0;
                 {
-                    let mut stmt = tx.prepare_cached(
-                        "INSERT OR IGNORE INTO links (agency, number_key, person_key, fugo, issued_at)
+                    let mut known = tx.prepare_cached(&known_link())?;
+                    let mut insert = tx.prepare_cached(
+                        "INSERT INTO links (agency, number_key, person_key, fugo, issued_at)
                          VALUES (?1, ?2, ?3, ?4, ?5)",
                     )?;
                     for link in &links {
-                        inserted += stmt.execute(params![
-                            agency.as_str(),
-                            &link.number_key[..],
-                            &link.person_key[..],
-                            link.fugo.0,
-                            now
-                        ])? as u64;
+                        let number = &link.number_key[..];
+                        let exists: bool = known
+                            .query_row(params![agency.as_str(), number, link.fugo.0], |row| {
+                                row.get(0)
+                            })?;
+                        if exists {
+                            continue;
+                        }
+                        let (person, fugo) = (&link.person_key[..], &link.fugo.0);
+                        insert.execute(params![agency.as_str(), number, person, fugo, now])?;
+                        inserted += 1;
                     }
                 }
                 tx.commit()?;
@@ -127,7 +161,7 @@ impl SqliteStore {
         self.db
             .read_point(move |conn| {
                 Ok(conn
-                    .prepare_cached("SELECT person_key FROM links WHERE agency = ?1 AND fugo = ?2")?
+                    .prepare_cached(&format!("SELECT person_key {BY_FUGO}"))?
                     .query_row(params![agency.as_str(), fugo.0], |row| row.get(0))
                     .optional()?)
             })
@@ -296,3 +330,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         hash: r.get(13)?,
     })
 }
+
+#[cfg(test)]
+#[path = "sqlite_tests.rs"]
+mod tests;
