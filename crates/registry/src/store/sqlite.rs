@@ -119,6 +119,27 @@ pub struct SqliteStore {
     protection: Protection,
 }
 
+/// `look_up` of each number's key, answered in the order of `numbers` but called in key order:
+/// a batch then walks the number index from left to right, reaching each of its pages once,
+/// instead of descending to a random leaf per number.
+fn in_key_order<T>(
+    protection: &Protection,
+    numbers: &[MyNumber],
+    mut look_up: impl FnMut(&[u8; 32]) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let keys: Vec<[u8; 32]> = numbers.iter().map(|n| protection.number_key(n)).collect();
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_unstable_by(|&a, &b| keys[a].cmp(&keys[b]));
+    let mut out: Vec<Option<T>> = (0..keys.len()).map(|_| None).collect();
+    for i in order {
+        out[i] = Some(look_up(&keys[i])?);
+    }
+    Ok(out
+        .into_iter()
+        .map(|t| t.expect("every position looked up"))
+        .collect())
+}
+
 fn day(d: Date) -> i32 {
     d.to_julian_day()
 }
@@ -199,11 +220,9 @@ impl SqliteStore {
         let read = move |conn: &rusqlite::Connection| {
             let tx = conn.unchecked_transaction()?;
             let mut stmt = tx.prepare_cached(CURRENT)?;
-            let mut out = Vec::with_capacity(numbers.len());
-            for n in &numbers {
-                let key = protection.number_key(n);
-                out.push(stmt.query_row([&key[..]], current_row).optional()?);
-            }
+            let out = in_key_order(&protection, &numbers, |key| {
+                Ok(stmt.query_row([&key[..]], current_row).optional()?)
+            })?;
             drop(stmt);
             tx.finish()?;
             Ok(out)
@@ -366,10 +385,8 @@ impl SqliteStore {
             .read(move |conn| {
                 let tx = conn.unchecked_transaction()?;
                 let mut stmt = tx.prepare_cached(IDENTITY)?;
-                let mut out = Vec::with_capacity(numbers.len());
-                for n in &numbers {
-                    let key = protection.number_key(n);
-                    let found = stmt
+                let out = in_key_order(&protection, &numbers, |key| {
+                    Ok(stmt
                         .query_row([&key[..]], |row| {
                             Ok(ResidentIdentity {
                                 name: row.get(0)?,
@@ -380,9 +397,8 @@ impl SqliteStore {
                                 removed_on: row.get::<_, Option<i32>>(5)?.map(date).transpose()?,
                             })
                         })
-                        .optional()?;
-                    out.push(found);
-                }
+                        .optional()?)
+                })?;
                 drop(stmt);
                 tx.finish()?;
                 Ok(out)
@@ -400,18 +416,14 @@ impl SqliteStore {
                 let tx = conn.unchecked_transaction()?;
                 let mut stmt =
                     tx.prepare_cached("SELECT resident_code FROM residents WHERE number_key = ?1")?;
-                let mut out = Vec::with_capacity(numbers.len());
-                for n in &numbers {
-                    let key = protection.number_key(n);
+                let out = in_key_order(&protection, &numbers, |key| {
                     let code: Option<String> =
                         stmt.query_row([&key[..]], |row| row.get(0)).optional()?;
-                    let code = code
-                        .map(|c| {
-                            ResidentCode::parse(&c).map_err(|e| StoreError::Corrupt(e.to_string()))
-                        })
-                        .transpose()?;
-                    out.push(code);
-                }
+                    code.map(|c| {
+                        ResidentCode::parse(&c).map_err(|e| StoreError::Corrupt(e.to_string()))
+                    })
+                    .transpose()
+                })?;
                 drop(stmt);
                 tx.finish()?;
                 Ok(out)
