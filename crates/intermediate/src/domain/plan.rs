@@ -200,14 +200,21 @@ pub fn plan_chunk(
         mut by_person,
         mut insured_owner,
     } = existing;
+    // Sized for the chunk up front: growing maps of 50,000 keys rehashed them again and again
+    // on the store's single writer thread.
+    let n = items.len();
+    by_person.reserve(n);
+    insured_owner.reserve(n);
     let mut plan = Plan {
         next_branch,
+        results: Vec::with_capacity(n),
+        history: Vec::with_capacity(n),
         ..Plan::default()
     };
     // Who is written, in order of first appearance; `written` holds both lists' keys.
-    let mut inserted: Vec<PersonKey> = Vec::new();
+    let mut inserted: Vec<PersonKey> = Vec::with_capacity(n);
     let mut updated: Vec<PersonKey> = Vec::new();
-    let mut written: HashSet<PersonKey> = HashSet::new();
+    let mut written: HashSet<PersonKey> = HashSet::with_capacity(n);
     for item in items {
         let ready = match item {
             Item::Held {
