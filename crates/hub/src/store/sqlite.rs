@@ -60,10 +60,12 @@ const BY_NUMBER: &str = "FROM links INDEXED BY links_number
 const BY_FUGO: &str = "FROM links INDEXED BY links_fugo
     WHERE fugo_tag = substr(?2, 1, 8) AND agency = ?1 AND fugo = ?2";
 
-/// Cache sizes: the writer keeps both indexes of a few million links; readers probe one.
+/// Cache sizes: the writer keeps both prefix indexes (~36 MiB per million links) and the
+/// table's last pages (rows are appended, so older ones are never written again); readers
+/// probe one index.
 const TUNING: Tuning = Tuning {
-    writer_cache_kib: 128 * 1024,
-    reader_cache_kib: 32 * 1024,
+    writer_cache_kib: 64 * 1024,
+    reader_cache_kib: 16 * 1024,
 };
 
 /// Whether agency ?1 has a link with number key ?2 or with 符号 ?3.

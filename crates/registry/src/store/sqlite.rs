@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use renkei_core::{Date, MyNumber, ResidentCode, Sex};
-use renkei_store::sqlite::Sqlite;
+use renkei_store::sqlite::{Sqlite, Tuning};
 use renkei_store::StoreError;
 use renkei_wire::msg::registry::ResidentIdentity;
 use rusqlite::{params, OptionalExtension};
@@ -24,6 +24,16 @@ const POINT_READ_MAX: usize = 16;
 
 #[path = "sqlite_report.rs"]
 mod report;
+
+/// Cache sizes: the writer's fills only while residents are loaded (and is handed back after a
+/// bulk load, [`SqliteStore::release_memory`]); a reader's holds the upper levels of the
+/// number index and what it can of the rows. Look-ups come in batches sorted by key, so a
+/// batch walks the index leaves in order: a larger cache mostly buys random row pages,
+/// each worth one `pread` from the OS's cache.
+const TUNING: Tuning = Tuning {
+    writer_cache_kib: 64 * 1024,
+    reader_cache_kib: 32 * 1024,
+};
 
 const MIGRATIONS: &[&str] = &[
     "
@@ -159,7 +169,7 @@ fn sex(code: u8) -> rusqlite::Result<Sex> {
 impl SqliteStore {
     pub async fn open(path: &Path, protection: Protection) -> Result<SqliteStore, StoreError> {
         let path = path.to_owned();
-        let db = tokio::task::spawn_blocking(move || Sqlite::open(&path, MIGRATIONS))
+        let db = tokio::task::spawn_blocking(move || Sqlite::open_with(&path, MIGRATIONS, TUNING))
             .await
             .map_err(|e| StoreError::Corrupt(e.to_string()))??;
         Ok(SqliteStore { db, protection })
