@@ -110,5 +110,5 @@ fn batches_are_limited() {
     assert!(check_batch(MAX_BATCH).is_ok());
     assert!(check_batch(MAX_BATCH + 1)
         .unwrap_err()
-        .contains("10000件まで"));
+        .contains("50000件まで"));
 }

@@ -21,10 +21,10 @@ use crate::result_file::ResultFile;
 /// Rows per chunk: the intermediate's largest. Each chunk is one transaction there and at the
 /// hub, and a transaction writes about one page per row of each random-keyed index whatever
 /// its size, so fewer, larger chunks write fewer pages per row (docs/PERFORMANCE.md).
-pub const DEFAULT_CHUNK_ROWS: u32 = 10_000;
+pub const DEFAULT_CHUNK_ROWS: u32 = 50_000;
 
 /// Chunks in flight: enough for checking one chunk while the previous one is stored.
-pub const DEFAULT_PARALLEL: usize = 3;
+pub const DEFAULT_PARALLEL: usize = 2;
 
 #[derive(Debug, Clone)]
 pub struct RegisterOptions {

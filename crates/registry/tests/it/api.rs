@@ -128,12 +128,14 @@ async fn oversized_batches_are_refused_with_a_clear_message() {
             .unwrap(),
         &registry.app.url(),
     );
-    let numbers = (0..10_001).map(unknown).collect();
+    let numbers = (0..renkei_registry::MAX_BATCH as u64 + 1)
+        .map(unknown)
+        .collect();
     let message = expect_api_error(
         raw.call::<VerifyIdentities>(&IdentityQuery { numbers })
             .await,
         400,
         "batch_too_large",
     );
-    assert!(message.contains("10000件まで"), "{message}");
+    assert!(message.contains("50000件まで"), "{message}");
 }
