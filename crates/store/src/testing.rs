@@ -149,3 +149,17 @@ impl Drop for PostgresPrefix {
         drop_schemas(&self.conn, &self.prefix, true);
     }
 }
+
+/// SQLite's plan for `sql`, its steps' details joined by "; " (e.g. `SEARCH links USING INDEX
+/// links_number (number_tag=?)`): tests pin the plans of per-row statements to their indexes.
+pub fn query_plan(conn: &rusqlite::Connection, sql: &str) -> String {
+    let mut stmt = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .expect("statement prepares");
+    let mut rows = stmt.raw_query();
+    let mut details = Vec::new();
+    while let Some(row) = rows.next().expect("plan step") {
+        details.push(row.get::<_, String>(3).expect("plan detail"));
+    }
+    details.join("; ")
+}

@@ -1,6 +1,7 @@
 //! SQLite only: the links' prefix indexes (migration 3), on a store that held links under the
 //! first schema and on keys whose indexed prefixes coincide.
 
+use renkei_store::testing::query_plan;
 use rusqlite::Connection;
 
 use super::*;
@@ -22,16 +23,6 @@ fn link(number: [u8; 32], person: u8, fugo: &str) -> NewLink {
         person_key: [person; 32],
         fugo: Fugo(fugo.to_owned()),
     }
-}
-
-fn query_plan(conn: &Connection, sql: &str) -> String {
-    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-    let mut rows = stmt.raw_query();
-    let mut details = Vec::new();
-    while let Some(row) = rows.next().unwrap() {
-        details.push(row.get::<_, String>(3).unwrap());
-    }
-    details.join("; ")
 }
 
 #[tokio::test]

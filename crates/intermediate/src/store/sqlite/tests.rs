@@ -1,6 +1,7 @@
 //! SQLite only: the forward migration of a store made with the first subscriber indexes, and
 //! the prefix indexes (look-ups compare the full value; a person stays unique per tenant).
 
+use renkei_store::testing::query_plan;
 use renkei_wire::msg::intermediate::{RawRow, RowOutcome};
 use rusqlite::params;
 
@@ -343,16 +344,6 @@ async fn keys_sharing_an_indexed_prefix_stay_apart_and_a_person_stays_unique() {
     assert_eq!(store.count_subscribers("koiki-13").await.unwrap(), 2);
     write(&mut conn, "koiki-14", vec![copy("0000000001", "10000002")]).unwrap();
     assert_eq!(store.count_subscribers("koiki-14").await.unwrap(), 1);
-}
-
-fn query_plan(conn: &Connection, sql: &str) -> String {
-    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-    let mut rows = stmt.raw_query();
-    let mut details = Vec::new();
-    while let Some(row) = rows.next().unwrap() {
-        details.push(row.get::<_, String>(3).unwrap());
-    }
-    details.join("; ")
 }
 
 /// Each look-up of a chunk is one index probe, and the check after the inserts walks only the
