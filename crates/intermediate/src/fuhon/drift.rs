@@ -131,7 +131,14 @@ mod tests {
         };
         let fuhon = vec![cur("1"), cur("2"), cur("3")];
         let drift = compare(FuhonKind::Shikaku, &master, &fuhon);
-        let got: Vec<(&str, DriftKind, Option<&str>, Option<&str>, Option<&str>)> = drift
+        type Seen<'a> = (
+            &'a str,
+            DriftKind,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+        );
+        let got: Vec<Seen> = drift
             .iter()
             .map(|d| {
                 (
