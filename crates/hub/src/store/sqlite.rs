@@ -52,13 +52,19 @@ const MIGRATIONS: &[&str] = &[
 ",
 ];
 
-/// Links of one (agency ?1, number key ?2), found by the key's prefix.
-const BY_NUMBER: &str = "FROM links INDEXED BY links_number
+/// The 符号 of (agency ?1, number key ?2), found by the key's prefix.
+const FUGO_BY_NUMBER: &str = "SELECT fugo FROM links INDEXED BY links_number
     WHERE number_tag = substr(?2, 1, 8) AND agency = ?1 AND number_key = ?2";
 
-/// Links of one (agency ?1, 符号 ?2), found by the 符号's prefix.
-const BY_FUGO: &str = "FROM links INDEXED BY links_fugo
+/// The person key of (agency ?1, 符号 ?2), found by the 符号's prefix.
+const PERSON_BY_FUGO: &str = "SELECT person_key FROM links INDEXED BY links_fugo
     WHERE fugo_tag = substr(?2, 1, 8) AND agency = ?1 AND fugo = ?2";
+
+/// Whether agency ?1 has a link with number key ?2 or with 符号 ?3 (the same two probes).
+const KNOWN_LINK: &str = "SELECT EXISTS (SELECT 1 FROM links INDEXED BY links_number
+    WHERE number_tag = substr(?2, 1, 8) AND agency = ?1 AND number_key = ?2)
+    OR EXISTS (SELECT 1 FROM links INDEXED BY links_fugo
+    WHERE fugo_tag = substr(?3, 1, 8) AND agency = ?1 AND fugo = ?3)";
 
 /// Cache sizes: the writer keeps both prefix indexes (~36 MiB per million links) and the
 /// table's last pages (rows are appended, so older ones are never written again); readers
@@ -67,12 +73,6 @@ const TUNING: Tuning = Tuning {
     writer_cache_kib: 64 * 1024,
     reader_cache_kib: 16 * 1024,
 };
-
-/// Whether agency ?1 has a link with number key ?2 or with 符号 ?3.
-fn known_link() -> String {
-    let by_fugo = BY_FUGO.replace("?2", "?3");
-    format!("SELECT EXISTS (SELECT 1 {BY_NUMBER}) OR EXISTS (SELECT 1 {by_fugo})")
-}
 
 /// Positions of `keys` in ascending key order.
 fn sorted_order<T: Ord>(keys: &[T]) -> Vec<usize> {
@@ -103,7 +103,7 @@ impl SqliteStore {
         self.db
             .read(move |conn| {
                 let tx = conn.unchecked_transaction()?;
-                let mut stmt = tx.prepare_cached(&format!("SELECT fugo {BY_NUMBER}"))?;
+                let mut stmt = tx.prepare_cached(FUGO_BY_NUMBER)?;
                 let mut out = vec![None; keys.len()];
                 for i in sorted_order(&keys) {
                     let fugo: Option<String> = stmt
@@ -130,7 +130,7 @@ impl SqliteStore {
                 let tx = conn.transaction()?;
                 let mut inserted = 0;
                 {
-                    let mut known = tx.prepare_cached(&known_link())?;
+                    let mut known = tx.prepare_cached(KNOWN_LINK)?;
                     let mut insert = tx.prepare_cached(
                         "INSERT INTO links (agency, number_key, person_key, fugo, issued_at)
                          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -163,7 +163,7 @@ impl SqliteStore {
         self.db
             .read_point(move |conn| {
                 Ok(conn
-                    .prepare_cached(&format!("SELECT person_key {BY_FUGO}"))?
+                    .prepare_cached(PERSON_BY_FUGO)?
                     .query_row(params![agency.as_str(), fugo.0], |row| row.get(0))
                     .optional()?)
             })

@@ -141,15 +141,15 @@ async fn link_statements_probe_their_indexes() {
     drop(SqliteStore::open(&path).await.unwrap());
     let conn = Connection::open(&path).unwrap();
     assert_eq!(
-        query_plan(&conn, &format!("SELECT fugo {BY_NUMBER}")),
+        query_plan(&conn, FUGO_BY_NUMBER),
         "SEARCH links USING INDEX links_number (number_tag=?)"
     );
     assert_eq!(
-        query_plan(&conn, &format!("SELECT person_key {BY_FUGO}")),
+        query_plan(&conn, PERSON_BY_FUGO),
         "SEARCH links USING INDEX links_fugo (fugo_tag=?)"
     );
     assert_eq!(
-        query_plan(&conn, &known_link()),
+        query_plan(&conn, KNOWN_LINK),
         "SCAN CONSTANT ROW; \
          SCALAR SUBQUERY 1; SEARCH links USING INDEX links_number (number_tag=?); \
          SCALAR SUBQUERY 2; SEARCH links USING INDEX links_fugo (fugo_tag=?)"
