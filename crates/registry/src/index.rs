@@ -248,13 +248,27 @@ impl SearchIndex {
         let Some(slots) = inner.by_birth.get(&query.birth().to_julian_day()) else {
             return Vec::new();
         };
-        let mut hits: Vec<(CandidateScore, u64, bool, i32)> = slots
-            .iter()
-            .filter_map(|&slot| {
-                let e = &inner.entries[slot as usize];
-                score_view(query, &inner.view(e)).map(|s| (s, e.number, e.removed, e.birth))
-            })
-            .collect();
+        // The candidates' entries and keys lie anywhere in two large arrays, and at 10 million
+        // residents nearly every one is a cache miss; asking for them a few candidates ahead
+        // lets those misses overlap instead of following one another.
+        let mut hits: Vec<(CandidateScore, u64, bool, i32)> = Vec::new();
+        for (i, &slot) in slots.iter().enumerate() {
+            if let Some(&ahead) = slots.get(i + 2 * PREFETCH_AHEAD) {
+                prefetch(&inner.entries[ahead as usize]);
+            }
+            if let Some(&ahead) = slots.get(i + PREFETCH_AHEAD) {
+                let e = &inner.entries[ahead as usize];
+                let keys = inner.text.as_bytes().get(e.text as usize..);
+                if let Some(keys) = keys {
+                    prefetch(keys.as_ptr());
+                    prefetch(keys.as_ptr().wrapping_add(64));
+                }
+            }
+            let e = &inner.entries[slot as usize];
+            if let Some(score) = score_view(query, &inner.view(e)) {
+                hits.push((score, e.number, e.removed, e.birth));
+            }
+        }
         drop(inner);
         hits.sort_by(|a, b| b.0.score.cmp(&a.0.score).then(a.1.cmp(&b.1)));
         hits.truncate(limit);
@@ -293,6 +307,23 @@ impl SearchIndex {
             estimated_bytes: (entries + numbers + births + inner.text.capacity()) as u64,
         }
     }
+}
+
+/// How many candidates ahead a search asks for the keys it will compare (and twice as many
+/// ahead for the entries that say where those keys are).
+const PREFETCH_AHEAD: usize = 4;
+
+/// Asks the CPU to bring the cache line at `p` in; a hint only, `p` is never read here.
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    // SAFETY: SSE is part of every x86_64 target, and a prefetch never dereferences `p`: it
+    // cannot fault, whatever the address.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// Prepares many residents on up to four threads (start-up and bulk loads).
