@@ -5,40 +5,13 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
 use support::*;
 
 const TOKYO: &str = "39131156";
-
-/// `renkei synth fuhon …` into `dir`; returns the file and the planted lines.
-fn synth_fuhon(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, Vec<u64>) {
-    let file = dir.join(name);
-    let planted = dir.join(format!("{name}.planted.csv"));
-    let out = renkei()
-        .args(["synth", "fuhon", "--out"])
-        .arg(&file)
-        .arg("--planted")
-        .arg(&planted)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "synth failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut lines = Vec::new();
-    if planted.exists() {
-        let mut reader = csv::Reader::from_path(&planted).unwrap();
-        for r in reader.records() {
-            lines.push(r.unwrap()[0].parse().unwrap());
-        }
-    }
-    (file, lines)
-}
 
 fn fuhon(data: &Path, insurer: &str, args: &[&str], file: &Path, out: &Path) -> Output {
     renkei()

@@ -24,21 +24,6 @@ fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).into_owned()
 }
 
-/// One row of the synthetic 加入者情報 file: (個人番号, 氏名, カナ, 生年月日, 性別, 住所).
-fn people(file: &Path) -> Vec<[String; 6]> {
-    let mut reader = csv::Reader::from_path(file).unwrap();
-    let h = reader.headers().unwrap().clone();
-    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
-    let cols = ["個人番号", "氏名", "氏名カナ", "生年月日", "性別", "住所"].map(col);
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            cols.map(|c| r[c].to_owned())
-        })
-        .collect()
-}
-
 /// 1丁目2番3号 → 1-2-3 (the way a counter clerk might type it).
 fn hyphenated(address: &str) -> String {
     address
@@ -116,39 +101,7 @@ fn lookups_searches_and_batches_through_the_relay() {
 
     // A batch: half by number, half by 基本4情報, one bad row.
     let queries = dir.path().join("queries.csv");
-    let mut w = csv::Writer::from_path(&queries).unwrap();
-    w.write_record([
-        "整理番号",
-        "個人番号",
-        "氏名",
-        "氏名カナ",
-        "生年月日",
-        "性別",
-        "住所",
-    ])
-    .unwrap();
-    for (i, [number, name, kana, birth, sex, address]) in people.iter().enumerate() {
-        let reference = format!("Q{i}");
-        if i % 2 == 0 {
-            w.write_record([reference.as_str(), number, "", "", "", "", ""])
-                .unwrap();
-        } else {
-            w.write_record([
-                reference.as_str(),
-                "",
-                name,
-                kana,
-                birth,
-                sex,
-                &hyphenated(address),
-            ])
-            .unwrap();
-        }
-    }
-    w.write_record(["BAD", "", "山田太郎", "", "", "", ""])
-        .unwrap();
-    w.flush().unwrap();
-    drop(w);
+    write_jlis_queries(&queries, &people, hyphenated);
     let answers = dir.path().join("answers.csv");
     let out = renkei()
         .args(["terminal", "--sandbox"])

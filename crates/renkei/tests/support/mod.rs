@@ -227,3 +227,76 @@ pub fn numbers_in(file: &Path) -> Vec<String> {
         .filter(|n| n.len() == 12 && n.bytes().all(|b| b.is_ascii_digit()))
         .collect()
 }
+
+/// `renkei synth fuhon …` into `dir`; returns the file and the planted lines.
+pub fn synth_fuhon(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, Vec<u64>) {
+    let file = dir.join(name);
+    let planted = dir.join(format!("{name}.planted.csv"));
+    let out = renkei()
+        .args(["synth", "fuhon", "--out"])
+        .arg(&file)
+        .arg("--planted")
+        .arg(&planted)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "synth failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut lines = Vec::new();
+    if planted.exists() {
+        let mut reader = csv::Reader::from_path(&planted).unwrap();
+        for r in reader.records() {
+            lines.push(r.unwrap()[0].parse().unwrap());
+        }
+    }
+    (file, lines)
+}
+
+/// The rows of a synthetic 加入者情報 file as (個人番号, 氏名, カナ, 生年月日, 性別, 住所).
+pub fn people(file: &Path) -> Vec<[String; 6]> {
+    let mut reader = csv::Reader::from_path(file).unwrap();
+    let h = reader.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let cols = ["個人番号", "氏名", "氏名カナ", "生年月日", "性別", "住所"].map(col);
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            cols.map(|c| r[c].to_owned())
+        })
+        .collect()
+}
+
+/// A J-LIS query file at `path` for `people`: even rows ask by 個人番号, odd rows by 基本4情報
+/// (住所 as `address` writes it), references `Q0`, `Q1`, …, and a last row `BAD` that names only
+/// a 氏名.
+pub fn write_jlis_queries(path: &Path, people: &[[String; 6]], address: impl Fn(&str) -> String) {
+    let mut w = csv::Writer::from_path(path).unwrap();
+    w.write_record([
+        "整理番号",
+        "個人番号",
+        "氏名",
+        "氏名カナ",
+        "生年月日",
+        "性別",
+        "住所",
+    ])
+    .unwrap();
+    for (i, [number, name, kana, birth, sex, addr]) in people.iter().enumerate() {
+        let reference = format!("Q{i}");
+        if i % 2 == 0 {
+            w.write_record([reference.as_str(), number, "", "", "", "", ""])
+                .unwrap();
+        } else {
+            let addr = address(addr);
+            w.write_record([reference.as_str(), "", name, kana, birth, sex, &addr])
+                .unwrap();
+        }
+    }
+    w.write_record(["BAD", "", "山田太郎", "", "", "", ""])
+        .unwrap();
+    w.flush().unwrap();
+}

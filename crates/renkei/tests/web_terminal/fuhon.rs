@@ -2,32 +2,6 @@
 
 use super::*;
 
-/// `renkei synth fuhon …` into `dir`; returns the file and the planted lines.
-fn synth_fuhon(dir: &std::path::Path, name: &str, args: &[&str]) -> (std::path::PathBuf, Vec<u64>) {
-    let file = dir.join(name);
-    let planted = dir.join(format!("{name}.planted.csv"));
-    let out = renkei()
-        .args(["synth", "fuhon", "--out"])
-        .arg(&file)
-        .arg("--planted")
-        .arg(&planted)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut lines = Vec::new();
-    if planted.exists() {
-        for r in csv::Reader::from_path(&planted).unwrap().records() {
-            lines.push(r.unwrap()[0].parse().unwrap());
-        }
-    }
-    (file, lines)
-}
-
 /// Sends a 副本 file from the 副本 page and waits until its job ends.
 fn send_fuhon(b: &Browser, web: &str, kind: &str, mode: &str, file: &std::path::Path) {
     b.goto(&format!("{web}/fuhon"));

@@ -2,21 +2,6 @@
 
 use super::*;
 
-/// One row of a synthetic 加入者情報 file: (個人番号, 氏名, カナ, 生年月日, 性別, 住所).
-fn people(file: &std::path::Path) -> Vec<[String; 6]> {
-    let mut reader = csv::Reader::from_path(file).unwrap();
-    let h = reader.headers().unwrap().clone();
-    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
-    let cols = ["個人番号", "氏名", "氏名カナ", "生年月日", "性別", "住所"].map(col);
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            cols.map(|c| r[c].to_owned())
-        })
-        .collect()
-}
-
 /// Waits on a J-LIS batch page until it is done, checking the progress never goes back.
 fn wait_batch_done(b: &Browser) {
     let start = Instant::now();
@@ -131,31 +116,7 @@ fn browser_jlis_lookup_search_and_batch_keep_the_number_out_of_urls_and_logs() {
 
     // A query file: by number and by 基本4情報, one bad row; progress to 100 %, then the answers.
     let queries = dir.path().join("一括照会.csv");
-    let mut w = csv::Writer::from_path(&queries).unwrap();
-    w.write_record([
-        "整理番号",
-        "個人番号",
-        "氏名",
-        "氏名カナ",
-        "生年月日",
-        "性別",
-        "住所",
-    ])
-    .unwrap();
-    for (i, [number, name, kana, birth, sex, address]) in people.iter().enumerate() {
-        let reference = format!("Q{i}");
-        if i % 2 == 0 {
-            w.write_record([reference.as_str(), number, "", "", "", "", ""])
-                .unwrap();
-        } else {
-            w.write_record([reference.as_str(), "", name, kana, birth, sex, address])
-                .unwrap();
-        }
-    }
-    w.write_record(["BAD", "", "山田太郎", "", "", "", ""])
-        .unwrap();
-    w.flush().unwrap();
-    drop(w);
+    write_jlis_queries(&queries, &people, str::to_owned);
     b.goto(&format!("{web}/jlis"));
     b.type_into("#file", queries.to_str().unwrap());
     b.click("#upload");
