@@ -114,10 +114,21 @@ pub fn wait_with_limit(child: &mut Child, limit: Duration) -> std::process::Exit
 
 /// `renkei synth subscribers …` into `dir`; returns (file, planted lines as (line, error)).
 pub fn synth_subscribers(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, Vec<(u64, String)>) {
+    let (file, planted) = synth("subscribers", dir, name, args);
+    let lines = planted
+        .iter()
+        .map(|r| (r[0].parse().unwrap(), r[1].to_owned()))
+        .collect();
+    (file, lines)
+}
+
+/// `renkei synth <kind> … --out dir/name --planted dir/name.planted.csv`; returns the file and
+/// the planted-errors file's records (none if it was not written).
+fn synth(kind: &str, dir: &Path, name: &str, args: &[&str]) -> (PathBuf, Vec<csv::StringRecord>) {
     let file = dir.join(name);
     let planted = dir.join(format!("{name}.planted.csv"));
     let out = renkei()
-        .args(["synth", "subscribers", "--out"])
+        .args(["synth", kind, "--out"])
         .arg(&file)
         .arg("--planted")
         .arg(&planted)
@@ -129,15 +140,13 @@ pub fn synth_subscribers(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, Vec
         "synth failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut lines = Vec::new();
+    let mut records = Vec::new();
     if planted.exists() {
-        let mut reader = csv::Reader::from_path(&planted).unwrap();
-        for r in reader.records() {
-            let r = r.unwrap();
-            lines.push((r[0].parse().unwrap(), r[1].to_owned()));
+        for r in csv::Reader::from_path(&planted).unwrap().records() {
+            records.push(r.unwrap());
         }
     }
-    (file, lines)
+    (file, records)
 }
 
 /// `renkei terminal --sandbox D --insurer N register FILE --out OUT`.
@@ -230,29 +239,11 @@ pub fn numbers_in(file: &Path) -> Vec<String> {
 
 /// `renkei synth fuhon …` into `dir`; returns the file and the planted lines.
 pub fn synth_fuhon(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, Vec<u64>) {
-    let file = dir.join(name);
-    let planted = dir.join(format!("{name}.planted.csv"));
-    let out = renkei()
-        .args(["synth", "fuhon", "--out"])
-        .arg(&file)
-        .arg("--planted")
-        .arg(&planted)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "synth failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut lines = Vec::new();
-    if planted.exists() {
-        let mut reader = csv::Reader::from_path(&planted).unwrap();
-        for r in reader.records() {
-            lines.push(r.unwrap()[0].parse().unwrap());
-        }
-    }
-    (file, lines)
+    let (file, planted) = synth("fuhon", dir, name, args);
+    (
+        file,
+        planted.iter().map(|r| r[0].parse().unwrap()).collect(),
+    )
 }
 
 /// The rows of a synthetic 加入者情報 file as (個人番号, 氏名, カナ, 生年月日, 性別, 住所).

@@ -151,14 +151,7 @@ fn browser_fuhon_upload_refusal_versions_and_drift() {
 
     // 照会担当 gets 403 for the page and the form post; Osaka's staff 404 for Tokyo's job.
     login(&b, &web, "koiki-13-shoukai", "shoukai-demo");
-    let csrf = b
-        .script(
-            "return document.querySelector('input[name=csrf]').value;",
-            json!([]),
-        )
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let csrf = page_csrf(&b);
     assert_eq!(b.fetch("/fuhon", "GET", &[]).0, 403);
     assert_eq!(b.fetch(&job_path, "GET", &[]).0, 403);
     assert_eq!(b.fetch("/fuhon/jobs", "POST", &[("csrf", &csrf)]).0, 403);

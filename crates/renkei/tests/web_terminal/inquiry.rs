@@ -140,14 +140,7 @@ fn browser_inquiry_reads_each_kind_of_answer_and_roles_are_enforced() {
         json!(3)
     );
     // A re-send is only for 応答なし; a wrong CSRF token is refused first.
-    let csrf = b
-        .script(
-            "return document.querySelector('input[name=csrf]').value;",
-            json!([]),
-        )
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let csrf = page_csrf(&b);
     assert_eq!(
         b.fetch(&format!("{data_path}/resend"), "POST", &[("csrf", "0000")])
             .0,
@@ -163,14 +156,7 @@ fn browser_inquiry_reads_each_kind_of_answer_and_roles_are_enforced() {
     // 登録担当 has no 照会担当 role: 403 for the page, an inquiry and its form post.
     login(&b, &web, "koiki-13-touroku", "touroku-demo");
     assert!(!b.exists("nav a[href='/inquiries']"));
-    let csrf = b
-        .script(
-            "return document.querySelector('input[name=csrf]').value;",
-            json!([]),
-        )
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let csrf = page_csrf(&b);
     assert_eq!(b.fetch("/inquiries", "GET", &[]).0, 403);
     assert_eq!(b.fetch(&data_path, "GET", &[]).0, 403);
     let form = [

@@ -153,14 +153,7 @@ fn browser_jlis_lookup_search_and_batch_keep_the_number_out_of_urls_and_logs() {
 
     // 登録担当 gets 403; another insurer's staff 404; the office log has no 個人番号.
     login(&b, &web, "koiki-13-touroku", "touroku-demo");
-    let csrf = b
-        .script(
-            "return document.querySelector('input[name=csrf]').value;",
-            json!([]),
-        )
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let csrf = page_csrf(&b);
     assert_eq!(b.fetch("/jlis", "GET", &[]).0, 403);
     assert_eq!(b.fetch(&batch_path, "GET", &[]).0, 403);
     let lookup = [

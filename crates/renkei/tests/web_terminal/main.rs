@@ -36,6 +36,18 @@ fn login(b: &Browser, web: &str, login_id: &str, password: &str) {
     b.find("#who");
 }
 
+/// The CSRF token of the page's forms.
+fn page_csrf(b: &Browser) -> String {
+    let token = b.script(
+        "return document.querySelector('input[name=csrf]').value;",
+        json!([]),
+    );
+    token
+        .as_str()
+        .expect("the page has a form with a CSRF token")
+        .to_owned()
+}
+
 fn logout(b: &Browser, web: &str) {
     b.goto(&format!("{web}/"));
     b.click("#logout");

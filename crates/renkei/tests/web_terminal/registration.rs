@@ -179,11 +179,7 @@ fn roles_csrf_and_tenants_are_enforced_in_the_browser() {
     let (status, _) = b.fetch(&format!("{tokyo_path}/retry"), "POST", &[("csrf", "0000")]);
     assert_eq!(status, 403, "wrong CSRF token");
     // The clerk has no 管理者 role: 403 for the page and for its form post.
-    let csrf = b.script(
-        "return document.querySelector('input[name=csrf]').value;",
-        json!([]),
-    );
-    let csrf = csrf.as_str().unwrap().to_owned();
+    let csrf = page_csrf(&b);
     assert_eq!(b.fetch("/accounts", "GET", &[]).0, 403);
     assert_eq!(b.fetch("/log", "GET", &[]).0, 403);
     let create = [
@@ -214,11 +210,7 @@ fn roles_csrf_and_tenants_are_enforced_in_the_browser() {
         can_do.contains("情報照会") && !can_do.contains("加入者情報の登録"),
         "{can_do}"
     );
-    let csrf = b.script(
-        "return document.querySelector('input[name=csrf]').value;",
-        json!([]),
-    );
-    let csrf = csrf.as_str().unwrap().to_owned();
+    let csrf = page_csrf(&b);
     assert_eq!(b.fetch("/registrations", "GET", &[]).0, 403);
     assert_eq!(b.fetch(tokyo_path, "GET", &[]).0, 403);
     assert_eq!(
