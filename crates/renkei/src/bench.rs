@@ -147,6 +147,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         store.as_deref().map(|_| "postgres").unwrap_or("sqlite"),
         group(records)
     );
+    println!("  machine                 : {}", machine());
     println!(
         "  registration end to end : {elapsed:8.2} s  {:>10} records/s",
         group(rate as u64)
@@ -227,4 +228,45 @@ pub(crate) fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The processor the figures were taken on, e.g. "AMD EPYC (family 23, model 49), 2 CPUs":
+/// hosts of one machine kind differ by up to 2× in speed, and the model name alone often does
+/// not tell them apart (docs/PERFORMANCE.md, session 8).
+pub(crate) fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    describe_cpu(&cpuinfo, cpus)
+}
+
+fn describe_cpu(cpuinfo: &str, cpus: usize) -> String {
+    let field = |name: &str| {
+        cpuinfo.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            (key.trim() == name).then(|| value.trim().to_owned())
+        })
+    };
+    let model_name = field("model name").unwrap_or_else(|| "unknown processor".into());
+    let detail = match (field("cpu family"), field("model")) {
+        (Some(family), Some(model)) => format!(" (family {family}, model {model})"),
+        _ => String::new(),
+    };
+    format!("{model_name}{detail}, {cpus} CPUs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_cpu;
+
+    #[test]
+    fn the_machine_line_names_model_family_and_cpus() {
+        let cpuinfo =
+            "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 23\nmodel\t\t: 49\n\
+                       model name\t: AMD EPYC\nstepping\t: 0\n\nprocessor\t: 1\ncpu family\t: 23\n";
+        assert_eq!(
+            describe_cpu(cpuinfo, 2),
+            "AMD EPYC (family 23, model 49), 2 CPUs"
+        );
+        assert_eq!(describe_cpu("", 4), "unknown processor, 4 CPUs");
+    }
 }

@@ -195,6 +195,10 @@ pub async fn run(args: FuhonBenchArgs) -> anyhow::Result<()> {
         group(args.records)
     );
     println!(
+        "  machine                         : {}",
+        crate::bench::machine()
+    );
+    println!(
         "  first full upload (v1)          : {first:8.2} s  added {}",
         group(v1.added)
     );

@@ -386,6 +386,10 @@ pub async fn run(args: InquireBenchArgs) -> anyhow::Result<()> {
             None => format!("closed loop, concurrency {}", args.concurrency),
         }
     );
+    println!(
+        "  machine                     : {}",
+        crate::bench::machine()
+    );
     if let Some(path) = &args.latencies {
         let epoch = inquiry
             .started_at

@@ -199,6 +199,7 @@ pub async fn run(args: JlisBenchArgs) -> anyhow::Result<()> {
         group(n),
         args.concurrency
     );
+    println!("  machine                 : {}", crate::bench::machine());
     lookup_run.print("look-ups by 個人番号     ", batch);
     search_run.print("searches by 基本4情報    ", batch);
     println!(
@@ -359,6 +360,7 @@ async fn accuracy(
         group(n),
         group(loaded)
     );
+    println!("  machine                 : {}", crate::bench::machine());
     println!(
         "  right person first      : {} / {} ({:.3}%)  in {:.1} s",
         group(first),
