@@ -309,3 +309,75 @@ fn percent(s: &str) -> String {
         })
         .collect()
 }
+
+/// The address of a port nobody listens on: an intermediate server out of reach.
+fn unreachable_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("https://127.0.0.1:{port}")
+}
+
+/// Writes `config`: a `renkei web` for 東京都's office with its data under `dir/web`, talking
+/// to `intermediate`; `settings` go with the top-level ones, `tables` after the insurer.
+fn write_web_config(
+    config: &std::path::Path,
+    dir: &std::path::Path,
+    profile: &renkei_terminal::profile::SandboxProfile,
+    tokyo: &renkei_terminal::profile::InsurerProfile,
+    intermediate: &str,
+    settings: &str,
+    tables: &str,
+) {
+    std::fs::write(
+        config,
+        format!(
+            r#"listen = "127.0.0.1:0"
+store = "sqlite:{web}/terminal.db"
+data_dir = "{web}"
+intermediate_url = "{intermediate}"
+ca = "{ca}"
+{settings}
+[[insurers]]
+code = "{code}"
+name = "{name}"
+insurer_numbers = ["39131156"]
+cert = "{cert}"
+key = "{key}"
+{tables}"#,
+            web = dir.join("web").display(),
+            ca = profile.ca.display(),
+            code = tokyo.code,
+            name = tokyo.name,
+            cert = tokyo.cert.display(),
+            key = tokyo.key.display(),
+        ),
+    )
+    .unwrap()
+}
+
+/// `renkei web --config config add-account`: one account of `tenant`, which must be created.
+fn add_account(
+    config: &std::path::Path,
+    tenant: &str,
+    login_id: &str,
+    name: &str,
+    role: &str,
+    password: &str,
+) {
+    let add = renkei()
+        .args(["web", "--config"])
+        .arg(config)
+        .args(["add-account", "--tenant", tenant, "--login-id", login_id])
+        .args(["--name", name, "--role", role])
+        .env("RENKEI_WEB_PASSWORD", password)
+        .output()
+        .unwrap();
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+}

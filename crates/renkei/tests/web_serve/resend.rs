@@ -32,68 +32,27 @@ fn an_inquiry_without_an_answer_is_resent_under_the_same_number_and_then_answere
 
     let profile = renkei_terminal::profile::SandboxProfile::load(&data).unwrap();
     let tokyo = profile.insurer("39131156").unwrap();
-    let unreachable = {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        format!("https://127.0.0.1:{port}")
-    };
+    let unreachable = unreachable_url();
     let config = dir.path().join("web.toml");
     let write_config = |intermediate: &str| {
-        std::fs::write(
+        write_web_config(
             &config,
-            format!(
-                r#"listen = "127.0.0.1:0"
-store = "sqlite:{web}/terminal.db"
-data_dir = "{web}"
-intermediate_url = "{intermediate}"
-ca = "{ca}"
-
-[[insurers]]
-code = "{code}"
-name = "{name}"
-insurer_numbers = ["39131156"]
-cert = "{cert}"
-key = "{key}"
-
-[[providers]]
-code = "city-131121"
-name = "世田谷区"
-"#,
-                web = dir.path().join("web").display(),
-                ca = profile.ca.display(),
-                code = tokyo.code,
-                name = tokyo.name,
-                cert = tokyo.cert.display(),
-                key = tokyo.key.display(),
-            ),
+            dir.path(),
+            &profile,
+            tokyo,
+            intermediate,
+            "",
+            "\n[[providers]]\ncode = \"city-131121\"\nname = \"世田谷区\"\n",
         )
-        .unwrap()
     };
     write_config(&unreachable);
-    let add = renkei()
-        .args(["web", "--config"])
-        .arg(&config)
-        .args([
-            "add-account",
-            "--tenant",
-            &tokyo.code,
-            "--login-id",
-            "asker",
-            "--name",
-            "照会 次郎",
-            "--role",
-            "inquiry",
-        ])
-        .env("RENKEI_WEB_PASSWORD", "asker-password")
-        .output()
-        .unwrap();
-    assert!(
-        add.status.success(),
-        "{}",
-        String::from_utf8_lossy(&add.stderr)
+    add_account(
+        &config,
+        &tokyo.code,
+        "asker",
+        "照会 次郎",
+        "inquiry",
+        "asker-password",
     );
 
     // The intermediate server is out of reach: 応答なし, with the re-send button.

@@ -10,65 +10,27 @@ fn an_upload_cut_off_by_a_stop_continues_after_the_restart_and_registers_each_ro
     let sandbox = SandboxProcess::start(dir.path(), &["--subscribers", "300"]);
     let profile = renkei_terminal::profile::SandboxProfile::load(&sandbox.data()).unwrap();
     let tokyo = profile.insurer("39131156").unwrap();
-    let unreachable = {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        format!("https://127.0.0.1:{port}")
-    };
+    let unreachable = unreachable_url();
     let config = dir.path().join("web.toml");
     let write_config = |intermediate: &str| {
-        std::fs::write(
+        write_web_config(
             &config,
-            format!(
-                r#"listen = "127.0.0.1:0"
-store = "sqlite:{web}/terminal.db"
-data_dir = "{web}"
-intermediate_url = "{intermediate}"
-ca = "{ca}"
-retry_for_secs = 120
-
-[[insurers]]
-code = "{code}"
-name = "{name}"
-insurer_numbers = ["39131156"]
-cert = "{cert}"
-key = "{key}"
-"#,
-                web = dir.path().join("web").display(),
-                ca = profile.ca.display(),
-                code = tokyo.code,
-                name = tokyo.name,
-                cert = tokyo.cert.display(),
-                key = tokyo.key.display(),
-            ),
+            dir.path(),
+            &profile,
+            tokyo,
+            intermediate,
+            "retry_for_secs = 120\n",
+            "",
         )
-        .unwrap()
     };
     write_config(&unreachable);
-    let add = renkei()
-        .args(["web", "--config"])
-        .arg(&config)
-        .args([
-            "add-account",
-            "--tenant",
-            &tokyo.code,
-            "--login-id",
-            "clerk",
-            "--name",
-            "登録 太郎",
-            "--role",
-            "registration",
-        ])
-        .env("RENKEI_WEB_PASSWORD", "clerk-password")
-        .output()
-        .unwrap();
-    assert!(
-        add.status.success(),
-        "{}",
-        String::from_utf8_lossy(&add.stderr)
+    add_account(
+        &config,
+        &tokyo.code,
+        "clerk",
+        "登録 太郎",
+        "registration",
+        "clerk-password",
     );
 
     // Upload while the intermediate server is out of reach: the upload keeps retrying…
