@@ -174,6 +174,20 @@ pub struct ResultRow {
     pub reason: String,
 }
 
+/// (0-based position in the sample file, 枝番) of the first registered row whose address is in
+/// `ward`.
+pub fn registered_in(sample: &Path, results: &[ResultRow], ward: &str) -> (usize, String) {
+    let mut reader = csv::Reader::from_path(sample).unwrap();
+    let i = reader
+        .records()
+        .map(Result::unwrap)
+        .position(|r| r[7].contains(ward))
+        .unwrap_or_else(|| panic!("a subscriber living in {ward}"));
+    let row = results.iter().find(|r| r.line == i as u64 + 2).unwrap();
+    assert_eq!(row.result, "登録", "{row:?}");
+    (i, row.branch.clone())
+}
+
 pub fn read_result(path: &Path) -> Vec<ResultRow> {
     let bytes = std::fs::read(path).unwrap();
     assert!(

@@ -17,18 +17,7 @@ fn an_inquiry_without_an_answer_is_resent_under_the_same_number_and_then_answere
         String::from_utf8_lossy(&reg.stderr)
     );
     let results = read_result(&out);
-    let mut reader = csv::Reader::from_path(&sample).unwrap();
-    let i = reader
-        .records()
-        .map(Result::unwrap)
-        .position(|r| r[7].contains("世田谷区"))
-        .expect("a subscriber living in 世田谷区");
-    let branch = results
-        .iter()
-        .find(|r| r.line == i as u64 + 2)
-        .unwrap()
-        .branch
-        .clone();
+    let (_, branch) = registered_in(&sample, &results, "世田谷区");
 
     let profile = renkei_terminal::profile::SandboxProfile::load(&data).unwrap();
     let tokyo = profile.insurer("39131156").unwrap();

@@ -2,20 +2,6 @@
 
 use super::*;
 
-/// (0-based position in the sample file, 枝番) of the first registered row whose address is in
-/// `ward`.
-fn registered_in(sample: &std::path::Path, results: &[ResultRow], ward: &str) -> (usize, String) {
-    let mut reader = csv::Reader::from_path(sample).unwrap();
-    let i = reader
-        .records()
-        .map(Result::unwrap)
-        .position(|r| r[7].contains(ward))
-        .unwrap_or_else(|| panic!("a subscriber living in {ward}"));
-    let row = results.iter().find(|r| r.line == i as u64 + 2).unwrap();
-    assert_eq!(row.result, "登録", "{row:?}");
-    (i, row.branch.clone())
-}
-
 /// Fills the inquiry form (lists chosen by code, after checking the provider is offered by
 /// its Japanese name) and sends it.
 fn inquire(b: &Browser, branch: &str, task: &str, info: &str, provider: &str, provider_name: &str) {
