@@ -118,7 +118,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         ..RegisterOptions::default()
     };
     reset_peak_memory();
-    let cpu_before = cpu_seconds();
+    let times_before = process_times();
     let started = Instant::now();
     let summary = register_file(
         &client,
@@ -130,7 +130,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     )
     .await?;
     let elapsed = started.elapsed().as_secs_f64();
-    let cpu = cpu_before.zip(cpu_seconds()).map(|(a, b)| b - a);
+    let times = times_before.zip(process_times()).map(|(a, b)| b.since(&a));
+    let cpu = times.map(|t| t.user + t.sys);
     let peak = peak_memory_kib();
     anyhow::ensure!(
         summary.progress.registered == records,
@@ -162,6 +163,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             "  CPU user+sys (process)  : {cpu:8.2} s  {:>10.1} µs/record  (load average {})",
             cpu * 1e6 / records as f64,
             load_average()
+        );
+    }
+    if let Some(t) = times {
+        println!(
+            "    of which              : user {:.2} s, sys {:.2} s, {} minor page faults",
+            t.user,
+            t.sys,
+            group(t.minor_faults)
         );
     }
     println!(
@@ -199,16 +208,40 @@ fn plain_sqlite_insert(file: &Path, db: &Path) -> anyhow::Result<(u64, f64)> {
     Ok((rows, started.elapsed().as_secs_f64()))
 }
 
-/// User plus system CPU time of this process (all threads: servers and client), in seconds.
-/// Unlike wall-clock rates it is hardly changed by other work on a shared machine.
-pub(crate) fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the command name (which is in parentheses and may hold spaces).
+/// This process's CPU time (all threads: servers and client) split into user and system, with its
+/// minor page faults: a high system share points at the kernel (page faults from fresh
+/// allocations, loopback TCP, the WAL). Unlike wall-clock rates, CPU time is hardly changed by
+/// other work on a shared machine.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ProcessTimes {
+    pub user: f64,
+    pub sys: f64,
+    pub minor_faults: u64,
+}
+
+impl ProcessTimes {
+    pub fn since(&self, earlier: &ProcessTimes) -> ProcessTimes {
+        ProcessTimes {
+            user: self.user - earlier.user,
+            sys: self.sys - earlier.sys,
+            minor_faults: self.minor_faults.saturating_sub(earlier.minor_faults),
+        }
+    }
+}
+
+pub(crate) fn process_times() -> Option<ProcessTimes> {
+    parse_stat(&std::fs::read_to_string("/proc/self/stat").ok()?)
+}
+
+fn parse_stat(stat: &str) -> Option<ProcessTimes> {
+    // Fields after the command name (which is in parentheses and may hold spaces); `minflt` is
+    // field 10 of proc(5), `utime` 14 and `stime` 15.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    // Clock ticks: USER_HZ is 100 on Linux for every architecture this runs on.
-    Some((utime + stime) / 100.0)
+    Some(ProcessTimes {
+        minor_faults: fields.get(7)?.parse().ok()?,
+        user: fields.get(11)?.parse::<f64>().ok()? / 100.0,
+        sys: fields.get(12)?.parse::<f64>().ok()? / 100.0,
+    })
 }
 
 /// The 1-minute load average, to read wall-clock rates against.
@@ -256,7 +289,22 @@ fn describe_cpu(cpuinfo: &str, cpus: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::describe_cpu;
+    use super::{describe_cpu, parse_stat, ProcessTimes};
+
+    #[test]
+    fn process_times_come_from_the_fields_after_the_command_name() {
+        // The command name may hold spaces and parentheses; clock ticks are 1/100 s.
+        let stat = "4242 (renkei (x) y) S 1 4242 4242 0 -1 4194560 123456 0 7 0 2500 730 0 0 20 0";
+        assert_eq!(
+            parse_stat(stat),
+            Some(ProcessTimes {
+                user: 25.0,
+                sys: 7.3,
+                minor_faults: 123456
+            })
+        );
+        assert_eq!(parse_stat("4242 (renkei) S 1"), None);
+    }
 
     #[test]
     fn the_machine_line_names_model_family_and_cpus() {
