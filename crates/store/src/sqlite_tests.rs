@@ -111,13 +111,14 @@ fn wal_restarts(db: &Path) -> u32 {
 async fn under_steady_writes_the_wal_starts_over_between_transactions() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
-    let db = Sqlite::open(
-        &path,
-        &["CREATE TABLE b (k INTEGER PRIMARY KEY, v BLOB NOT NULL);
-           WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 8)
-           INSERT INTO b SELECT k, randomblob(3500) FROM n;"],
-    )
-    .unwrap();
+    // Rows of most of a page each: a page per row.
+    let blob = PAGE_SIZE * 7 / 8;
+    let schema = format!(
+        "CREATE TABLE b (k INTEGER PRIMARY KEY, v BLOB NOT NULL);
+         WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 8)
+         INSERT INTO b SELECT k, randomblob({blob}) FROM n;"
+    );
+    let db = Sqlite::open(&path, &[schema.as_str()]).unwrap();
     let start = wal_restarts(&path);
     // Four writers queue on the writer connection, so one transaction (rewriting 8 one-page
     // rows, 8 WAL frames) follows another with no pause in which a passive checkpoint could
@@ -131,8 +132,8 @@ async fn under_steady_writes_the_wal_starts_over_between_transactions() {
             let (db, written) = (db.clone(), written.clone());
             tokio::spawn(async move {
                 while written.fetch_add(1, Ordering::Relaxed) < limit {
-                    db.write(|c: &mut Connection| {
-                        c.execute("UPDATE b SET v = randomblob(3500)", [])
+                    db.write(move |c: &mut Connection| {
+                        c.execute("UPDATE b SET v = randomblob(?1)", [blob])
                             .map_err(StoreError::from)
                     })
                     .await
@@ -202,4 +203,36 @@ async fn a_fresh_request_makes_the_next_write_start_the_wal_over() {
         .await
         .unwrap();
     assert_eq!(n, 4);
+}
+
+fn page_size(db: &Path) -> u32 {
+    Connection::open(db)
+        .unwrap()
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn new_databases_get_large_pages_and_older_ones_keep_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&dir);
+    db.write(|c| Ok::<_, StoreError>(c.execute("INSERT INTO t VALUES (3, 'three')", [])?))
+        .await
+        .unwrap();
+    assert_eq!(page_size(&dir.path().join("t.db")), PAGE_SIZE);
+    assert_ne!(PAGE_SIZE, 4096);
+
+    // A store created before the page size was raised: 4 KiB pages, already in WAL mode.
+    let old = dir.path().join("old.db");
+    {
+        let conn = Connection::open(&old).unwrap();
+        conn.execute_batch("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;")
+            .unwrap();
+    }
+    let db = Sqlite::open(&old, SCHEMA).unwrap();
+    db.write(|c| Ok::<_, StoreError>(c.execute("INSERT INTO t VALUES (3, 'three')", [])?))
+        .await
+        .unwrap();
+    assert_eq!(db.read_point(|c| value(c, 3)).await.unwrap(), "three");
+    assert_eq!(page_size(&old), 4096);
 }
