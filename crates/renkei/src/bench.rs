@@ -132,7 +132,6 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     .await?;
     let elapsed = started.elapsed().as_secs_f64();
     let times = times_before.zip(process_times()).map(|(a, b)| b.since(&a));
-    let cpu = times.map(|t| t.user + t.sys);
     let peak = peak_memory_kib();
     let sqlite_peak = sqlite_heap_peak(false);
     anyhow::ensure!(
@@ -164,14 +163,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "    of which SQLite heap  : {:8} MiB at its peak (page caches, statements; all stores)",
         sqlite_peak >> 20
     );
-    if let Some(cpu) = cpu {
+    if let Some(t) = times {
+        let cpu = t.user + t.sys;
         println!(
             "  CPU user+sys (process)  : {cpu:8.2} s  {:>10.1} µs/record  (load average {})",
             cpu * 1e6 / records as f64,
             load_average()
         );
-    }
-    if let Some(t) = times {
         println!(
             "    of which              : user {:.2} s, sys {:.2} s, {} minor page faults",
             t.user,
@@ -318,7 +316,6 @@ mod tests {
         )
         .unwrap();
         assert!(sqlite_heap_peak(false) >= 8_000_000);
-        drop(conn);
     }
 
     #[test]

@@ -48,7 +48,7 @@ const RESTART_FRESH: Duration = Duration::from_millis(10);
 /// frame header) per page; 8 KiB pages halve those calls and take one level off the random
 /// indexes' B-trees. 1M registrations: ~5 % less CPU than with 4 KiB pages (means of 13
 /// interleaved pairs 50.7 vs 53.7 µs per record, better in 10; docs/PERFORMANCE.md, "Session 9").
-pub const PAGE_SIZE: u32 = 8192;
+const PAGE_SIZE: u32 = 8192;
 
 /// Page cache sizes of a store's connections, in KiB: the writer holds the pages its bulk
 /// transactions dirty, a reader the pages its look-ups visit. Each connection has its own
