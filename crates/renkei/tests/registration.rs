@@ -231,10 +231,20 @@ fn killing_the_servers_mid_file_loses_nothing_and_registers_nothing_twice() {
         ROWS as i64,
         "registered exactly once"
     );
+    // One 資格 history entry each: the first version, kept in the subscriber (the history
+    // table holds superseded versions only).
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM subscriber_history"),
+        count(
+            &db,
+            "SELECT COUNT(*) FROM subscribers WHERE version = 1 AND change_type = 1"
+        ),
         ROWS as i64,
         "one 資格 history entry each"
+    );
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM subscriber_history"),
+        0,
+        "no version superseded"
     );
     assert_eq!(
         count(&db, "SELECT COUNT(DISTINCT branch) FROM subscribers"),

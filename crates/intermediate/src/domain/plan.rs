@@ -2,6 +2,11 @@
 //! subscriber (and a new 被保険者枝番), which update one, which are held, and what goes into the
 //! 資格 history. Pure: the store loads the affected subscribers, calls [`plan_chunk`] inside its
 //! transaction and writes the plan, so both engines apply the same rules.
+//!
+//! A subscriber's 資格 history is its current version, kept in the subscriber itself (with the
+//! change, job and line that made it), and the versions before it, kept as history entries.
+//! A new subscriber therefore writes one row, not two: a superseded version is written to the
+//! history only when a later change supersedes it (docs/PERFORMANCE.md, "Session 10").
 
 use std::collections::{HashMap, HashSet};
 
@@ -57,8 +62,30 @@ pub struct Subscriber {
     /// The job and line that last registered or changed this subscriber.
     pub source_job: String,
     pub source_line: u64,
-    /// Number of history entries (資格 history).
+    /// Number of versions in the 資格 history, this one included.
     pub version: u32,
+    /// The change that made the current version.
+    pub change: ChangeType,
+    /// Where the current version came from when that is not `source_job`/`source_line`: a
+    /// later row registered the same values again, which moves the source but makes no version.
+    pub version_origin: Option<Origin>,
+}
+
+/// The job and line of a 加入者情報 row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub job: String,
+    pub line: u64,
+}
+
+impl Subscriber {
+    /// The job and line that made the current version.
+    pub fn origin(&self) -> (&str, u64) {
+        match &self.version_origin {
+            Some(o) => (&o.job, o.line),
+            None => (&self.source_job, self.source_line),
+        }
+    }
 }
 
 impl Subscriber {
@@ -91,11 +118,11 @@ impl Subscriber {
     }
 }
 
-/// One entry of a subscriber's 資格 history: the state after a change, and what caused it.
+/// A version superseded within the chunk that made it (a file that registers a person and
+/// changes them again), for the 資格 history. Its change, job and line are the subscriber's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryEntry {
     pub subscriber: Subscriber,
-    pub change: ChangeType,
 }
 
 /// The subscribers a chunk touches, as stored before it.
@@ -116,8 +143,12 @@ pub struct PlanContext<'a> {
 /// What the store writes, in one transaction.
 #[derive(Debug, Default)]
 pub struct Plan {
+    /// 枝番 of stored subscribers whose stored version this chunk supersedes: the store copies
+    /// each to the history before it applies the updates.
+    pub archive: Vec<String>,
     pub inserts: Vec<Subscriber>,
     pub updates: Vec<Subscriber>,
+    /// Versions made and superseded within this chunk.
     pub history: Vec<HistoryEntry>,
     pub results: Vec<RowResult>,
     pub next_branch: u64,
@@ -208,13 +239,14 @@ pub fn plan_chunk(
     let mut plan = Plan {
         next_branch,
         results: Vec::with_capacity(n),
-        history: Vec::with_capacity(n),
         ..Plan::default()
     };
     // Who is written, in order of first appearance; `written` holds both lists' keys.
     let mut inserted: Vec<PersonKey> = Vec::with_capacity(n);
     let mut updated: Vec<PersonKey> = Vec::new();
     let mut written: HashSet<PersonKey> = HashSet::with_capacity(n);
+    // Whose current version this chunk made (and has not written yet).
+    let mut made_here: HashSet<PersonKey> = HashSet::with_capacity(n);
     for item in items {
         let ready = match item {
             Item::Held {
@@ -267,18 +299,33 @@ pub fn plan_chunk(
             source_job: ctx.job_id.to_owned(),
             source_line: rec.line,
             version,
+            change: rec.change,
+            version_origin: None,
         };
         let changed = old.as_ref().is_none_or(|old| !old.same_values(&next));
         if changed {
             next.version += 1;
-            plan.history.push(HistoryEntry {
-                subscriber: next.clone(),
-                change: rec.change,
-            });
+            if let Some(old) = old.as_ref() {
+                if made_here.contains(&ready.person_key) {
+                    plan.history.push(HistoryEntry {
+                        subscriber: old.clone(),
+                    });
+                } else {
+                    plan.archive.push(old.branch.clone());
+                }
+            }
+            made_here.insert(ready.person_key);
         } else if let Some(old) = &old {
-            // Unchanged: keep the sealed number and 本人確認 record of the registration it rests on.
+            // Unchanged: keep the sealed number, the 本人確認 record and the version (its
+            // change, job and line) of the registration it rests on.
             next.number_sealed = old.number_sealed.clone();
             next.verified = old.verified.clone();
+            next.change = old.change;
+            let (job, line) = old.origin();
+            next.version_origin = Some(Origin {
+                job: job.to_owned(),
+                line,
+            });
         }
         if let Some(old) = &old {
             if old.insured_number != next.insured_number {

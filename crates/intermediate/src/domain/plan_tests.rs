@@ -64,7 +64,7 @@ fn existing_from(plan: &Plan) -> Existing {
 }
 
 #[test]
-fn new_rows_get_sequential_branches_and_history() {
+fn new_rows_get_sequential_branches_and_a_first_version() {
     let items = vec![
         ready(2, "1", 1, "10000001", "東京都", ""),
         ready(3, "1", 2, "10000002", "東京都", ""),
@@ -84,8 +84,38 @@ fn new_rows_get_sequential_branches_and_history() {
     );
     assert_eq!(plan.next_branch, 43);
     assert_eq!(plan.inserts.len(), 2);
-    assert_eq!(plan.history.len(), 2);
+    for s in &plan.inserts {
+        // The first version lives in the subscriber; nothing is superseded.
+        assert_eq!((s.version, s.change), (1, ChangeType::New));
+        assert_eq!(s.version_origin, None);
+    }
+    assert_eq!(plan.inserts[1].origin(), (JOB, 3));
+    assert!(plan.history.is_empty() && plan.archive.is_empty());
     assert!(plan.updates.is_empty());
+}
+
+#[test]
+fn a_version_superseded_in_its_own_chunk_goes_to_the_history() {
+    let items = vec![
+        ready(2, "1", 1, "10000001", "東京都", ""),
+        ready(7, "2", 1, "10000001", "大阪府", ""),
+    ];
+    let plan = plan_chunk(&ctx(JOB), items, Existing::default(), 1);
+    assert_eq!(plan.inserts.len(), 1);
+    let s = &plan.inserts[0];
+    assert_eq!(
+        (s.version, s.change, s.origin()),
+        (2, ChangeType::Change, (JOB, 7))
+    );
+    assert_eq!(s.address, "大阪府");
+    assert_eq!(plan.history.len(), 1);
+    let old = &plan.history[0].subscriber;
+    assert_eq!(
+        (old.version, old.change, old.origin()),
+        (1, ChangeType::New, (JOB, 2))
+    );
+    assert_eq!(old.address, "東京都");
+    assert!(plan.archive.is_empty(), "nothing stored is superseded");
 }
 
 #[test]
@@ -124,10 +154,17 @@ fn resending_changes_nothing_and_keeps_the_branch() {
         }
     );
     assert!(
-        again.history.is_empty(),
+        again.history.is_empty() && again.archive.is_empty(),
         "an identical row must not add history"
     );
     assert!(again.inserts.is_empty());
+    // The row moves the source, not the version: that stays the first job's line 2.
+    let s = &again.updates[0];
+    assert_eq!(
+        (s.source_job.as_str(), s.version, s.change),
+        ("job-b", 1, ChangeType::New)
+    );
+    assert_eq!(s.origin(), (JOB, 2));
     assert_eq!(again.next_branch, 2);
     assert_eq!(
         again.updates[0].number_sealed,
@@ -148,10 +185,18 @@ fn change_and_loss_update_history() {
         ready(3, "3", 1, "10000001", "大阪府", "2025-03-31"),
     ];
     let plan = plan_chunk(&ctx("job-b"), items, existing_from(&first), 2);
-    assert_eq!(plan.history.len(), 2);
-    assert_eq!(plan.history[1].change, ChangeType::Loss);
+    // The stored version 1 is copied to the history by the store; version 2, made and
+    // superseded in this chunk, is written by it; version 3 is the subscriber.
+    assert_eq!(plan.archive, vec!["0000000001".to_owned()]);
+    assert_eq!(plan.history.len(), 1);
+    let v2 = &plan.history[0].subscriber;
+    assert_eq!(
+        (v2.version, v2.change, v2.origin()),
+        (2, ChangeType::Change, ("job-b", 2))
+    );
     assert_eq!(plan.updates.len(), 1);
     assert_eq!(plan.updates[0].version, 3);
+    assert_eq!(plan.updates[0].change, ChangeType::Loss);
     assert_eq!(
         plan.updates[0].lost,
         Some(time::macros::date!(2025 - 03 - 31))

@@ -22,6 +22,15 @@ impl ChangeType {
     pub fn code(self) -> i64 {
         self as i64
     }
+
+    pub fn from_code(code: i64) -> Option<ChangeType> {
+        match code {
+            1 => Some(ChangeType::New),
+            2 => Some(ChangeType::Change),
+            3 => Some(ChangeType::Loss),
+            _ => None,
+        }
+    }
 }
 
 /// A valid 加入者情報 row.

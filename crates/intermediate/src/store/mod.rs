@@ -1,5 +1,5 @@
 //! The intermediate server's own tables: tenants and their 保険者番号, subscribers with their
-//! 資格 history, and registration jobs with each applied chunk's results (which is what makes a
+//! 資格 history (the current version in `subscribers`, earlier ones in `subscriber_history`), and registration jobs with each applied chunk's results (which is what makes a
 //! re-sent file harmless). Two engines with the same behaviour, tested by one suite.
 
 mod postgres;
@@ -10,7 +10,7 @@ use renkei_store::{StoreError, StoreUrl};
 use renkei_wire::msg::intermediate::{JobStatus, RowOutcome, RowResult};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::plan::{Item, PlanContext, Subscriber};
+use crate::domain::plan::{Item, Origin, PlanContext, Subscriber};
 use crate::domain::ChangeType;
 
 pub use postgres::PgStore;
@@ -227,10 +227,24 @@ fn results_from(json: &str) -> Result<Vec<RowResult>, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// Column order used by both engines when reading and writing subscribers.
+/// Column order used by both engines when reading subscribers.
 const SUBSCRIBER_COLUMNS: &str =
     "branch, person_key, number_sealed, fugo, insurer_number, insured_number, name, kana, \
-     birth, sex, address, acquired, lost, verified, source_job, source_line, version";
+     birth, sex, address, acquired, lost, verified, source_job, source_line, version, \
+     change_type, version_job, version_line";
+
+/// The version's origin as stored: `version_job` and `version_line` are both set or both NULL
+/// (NULL: the version came from `source_job`/`source_line`).
+fn origin(job: Option<String>, line: Option<i64>) -> Option<Origin> {
+    Some(Origin {
+        job: job?,
+        line: line? as u64,
+    })
+}
+
+fn change(code: i64) -> Result<ChangeType, StoreError> {
+    ChangeType::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("異動区分 {code}")))
+}
 
 #[cfg(test)]
 mod tests;

@@ -10,8 +10,8 @@ use renkei_wire::msg::intermediate::{JobStatus, RowResult};
 use tokio_postgres::Row;
 
 use super::{
-    counts, date, key, now, results_from, results_json, sex, Applied, ChunkContext, HistoryRow,
-    NewJob, Tenant, SUBSCRIBER_COLUMNS,
+    change, counts, date, key, now, origin, results_from, results_json, sex, Applied, ChunkContext,
+    HistoryRow, NewJob, Tenant, SUBSCRIBER_COLUMNS,
 };
 mod chunk;
 
@@ -53,6 +53,19 @@ CREATE TABLE reg_chunks (
     crate::inquiry::store::MIGRATION,
     crate::fuhon::store::PG_MIGRATION,
     renkei_hub::party::POSTGRES,
+    // Version 5: the current version of each 資格 history lives in `subscribers` (see
+    // crate::store::sqlite::schema::CURRENT_VERSION_IN_SUBSCRIBERS).
+    "
+ALTER TABLE subscribers ADD COLUMN change_type BIGINT NOT NULL DEFAULT 1, ADD COLUMN version_job TEXT,
+    ADD COLUMN version_line BIGINT, ADD COLUMN version_at TEXT;
+UPDATE subscribers s SET change_type = h.change_type,
+    version_job = CASE WHEN h.job_id = s.source_job AND h.line = s.source_line THEN NULL ELSE h.job_id END,
+    version_line = CASE WHEN h.job_id = s.source_job AND h.line = s.source_line THEN NULL ELSE h.line END,
+    version_at = NULLIF(h.recorded_at, s.updated_at)
+FROM subscriber_history h WHERE h.tenant = s.tenant AND h.branch = s.branch AND h.version = s.version;
+DELETE FROM subscriber_history h USING subscribers s
+WHERE s.tenant = h.tenant AND s.branch = h.branch AND s.version = h.version;
+",
 ];
 
 pub struct PgStore {
@@ -274,8 +287,13 @@ impl PgStore {
         let client = self.db.client().await?;
         let rows = client
             .query(
-                "SELECT version, change_type, insured_number, acquired, lost, job_id, line FROM subscriber_history
-                 WHERE tenant = $1 AND branch = $2 ORDER BY version",
+                "SELECT version, change_type, insured_number, acquired, lost, job_id, line
+                 FROM subscriber_history WHERE tenant = $1 AND branch = $2
+                 UNION ALL
+                 SELECT version, change_type, insured_number, acquired, lost, COALESCE(version_job, source_job),
+                        COALESCE(version_line, source_line)
+                 FROM subscribers WHERE tenant = $1 AND branch = $2
+                 ORDER BY 1",
                 &[&tenant, &branch],
             )
             .await?;
@@ -373,5 +391,11 @@ fn subscriber(r: &Row) -> Result<Subscriber, StoreError> {
         source_job: r.get(14),
         source_line: r.get::<_, i64>(15) as u64,
         version: r.get::<_, i64>(16) as u32,
+        change: change(r.get(17))?,
+        version_origin: origin(r.get(18), r.get(19)),
     })
 }
+
+#[cfg(test)]
+#[path = "postgres/tests.rs"]
+mod tests;

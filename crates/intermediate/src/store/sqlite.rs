@@ -13,8 +13,8 @@ use renkei_wire::msg::intermediate::{JobStatus, RowResult};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::{
-    counts, date, key, now, results_from, results_json, sex, Applied, ChunkContext, HistoryRow,
-    NewJob, Tenant, SUBSCRIBER_COLUMNS,
+    change, counts, date, key, now, origin, results_from, results_json, sex, Applied, ChunkContext,
+    HistoryRow, NewJob, Tenant, SUBSCRIBER_COLUMNS,
 };
 mod chunk;
 pub(crate) mod schema;
@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     crate::fuhon::store::SQLITE_MIGRATION,
     renkei_hub::party::SQLITE,
     schema::SLIM_INDEXES,
+    schema::CURRENT_VERSION_IN_SUBSCRIBERS,
 ];
 
 /// Registration runs on the writer; the readers serve single look-ups.
@@ -245,12 +246,17 @@ impl SqliteStore {
         let (tenant, branch) = (tenant.to_owned(), branch.to_owned());
         self.db
             .read(move |conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT version, change_type, insured_number, acquired, lost, job_id, line FROM subscriber_history
-                     WHERE tenant = ?1 AND branch = ?2 ORDER BY version",
-                )?;
+                let mut stmt = conn.prepare_cached(schema::HISTORY)?;
                 let rows = stmt.query_map([&tenant, &branch], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get::<_, Option<String>>(4)?, r.get(5)?, r.get(6)?))
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
                 })?;
                 rows.map(|row| {
                     let (version, change, insured_number, acquired, lost, job_id, line) = row?;
@@ -365,6 +371,8 @@ fn subscriber(r: &Row<'_>) -> Result<Subscriber, StoreError> {
         source_job: r.get(14)?,
         source_line: r.get(15)?,
         version: r.get(16)?,
+        change: change(r.get(17)?)?,
+        version_origin: origin(r.get(18)?, r.get(19)?),
     })
 }
 

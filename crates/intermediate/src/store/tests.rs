@@ -245,9 +245,98 @@ async fn registration_store_behaves_the_same_on_every_engine() {
         );
         assert_eq!(branch(&third[0]), "0000000002", "{e}");
         assert_eq!(store.count_subscribers("koiki-13").await.unwrap(), 2, "{e}");
+        let history = store.history("koiki-13", "0000000002").await.unwrap();
         assert_eq!(
-            store.history("koiki-13", "0000000002").await.unwrap().len(),
-            1,
+            history
+                .iter()
+                .map(|h| (h.version, h.change, h.job_id.as_str(), h.line))
+                .collect::<Vec<_>>(),
+            vec![(1, 1, "j1", 3)],
+            "{e}: the version stays the first file's"
+        );
+    }
+}
+
+/// The 資格 history through every path that makes or keeps a version: a registration of the
+/// same values by another file (no version), a change in a later file (the stored version
+/// moves to the history), a new subscriber losing 資格 within its own chunk.
+#[tokio::test]
+async fn history_keeps_every_version_with_its_change_job_and_line() {
+    renkei_wire::tls::install_crypto_provider();
+    for engine in engines("intermediate_history") {
+        let store = Store::open(&engine.url)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", engine.engine()));
+        let e = engine.engine();
+        store.upsert_tenant(&tenant()).await.unwrap();
+        let history = |branch: &'static str| {
+            let store = &store;
+            async move {
+                store
+                    .history("koiki-13", branch)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.version,
+                            h.change,
+                            h.job_id.clone(),
+                            h.line,
+                            h.insured_number.clone(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            }
+        };
+        let v = |version: u32, change: i64, job: &str, line: u64, insured: &str| {
+            (version, change, job.to_owned(), line, insured.to_owned())
+        };
+        for (id, rows) in [
+            ("a", vec![item(2, "1", 7, "10000007", "")]),
+            ("b", vec![item(5, "1", 7, "10000007", "")]),
+            ("c", vec![item(9, "2", 7, "10000077", "")]),
+            (
+                "d",
+                vec![
+                    item(2, "1", 8, "10000008", ""),
+                    item(3, "3", 8, "10000008", "2025-03-31"),
+                ],
+            ),
+        ] {
+            store.start_job("koiki-13", &job(id)).await.unwrap();
+            done(
+                store
+                    .apply_chunk("koiki-13", 0, &ctx(id), rows)
+                    .await
+                    .unwrap(),
+            );
+            if id == "b" {
+                assert_eq!(
+                    history("0000000001").await,
+                    vec![v(1, 1, "a", 2, "10000007")],
+                    "{e}"
+                );
+            }
+        }
+        assert_eq!(
+            history("0000000001").await,
+            vec![v(1, 1, "a", 2, "10000007"), v(2, 2, "c", 9, "10000077")],
+            "{e}"
+        );
+        assert_eq!(
+            history("0000000002").await,
+            vec![v(1, 1, "d", 2, "10000008"), v(2, 3, "d", 3, "10000008")],
+            "{e}"
+        );
+        let s = store
+            .subscriber_by_insured("koiki-13", "10000077")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (s.version, s.source_job.as_str(), s.origin()),
+            (2, "c", ("c", 9)),
             "{e}"
         );
     }

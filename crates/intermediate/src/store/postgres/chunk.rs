@@ -45,16 +45,35 @@ pub(super) async fn write_plan(
     plan: &Plan,
 ) -> Result<(), StoreError> {
     let updated_at = now();
-    // Updates first: one may free a 被保険者番号 that an insert then takes.
+    // Stored versions that this chunk supersedes go to the history before they are updated.
+    if !plan.archive.is_empty() {
+        tx.execute(
+            "INSERT INTO subscriber_history (tenant, branch, version, change_type, insurer_number, insured_number, name,
+             kana, birth, sex, address, acquired, lost, job_id, line, recorded_at)
+             SELECT tenant, branch, version, change_type, insurer_number, insured_number, name, kana, birth, sex,
+                    address, acquired, lost, COALESCE(version_job, source_job), COALESCE(version_line, source_line),
+                    COALESCE(version_at, updated_at)
+             FROM subscribers WHERE tenant = $1 AND branch = ANY($2)",
+            &[&tenant, &plan.archive],
+        )
+        .await?;
+    }
+    // Updates first: one may free a 被保険者番号 that an insert then takes. `version_at` keeps
+    // the stored version's time while the version stays (the right-hand sides read the old row).
     for s in &plan.updates {
+        let origin = s.version_origin.as_ref();
         tx.execute(
             "UPDATE subscribers SET number_sealed = $3, fugo = $4, insurer_number = $5, insured_number = $6, name = $7,
              kana = $8, birth = $9, sex = $10, address = $11, acquired = $12, lost = $13, verified = $14,
-             source_job = $15, source_line = $16, version = $17, updated_at = $18 WHERE tenant = $1 AND branch = $2",
+             source_job = $15, source_line = $16, version = $17, updated_at = $18, change_type = $19,
+             version_job = $20, version_line = $21,
+             version_at = CASE WHEN version = $17 THEN COALESCE(version_at, updated_at) END
+             WHERE tenant = $1 AND branch = $2",
             &[
                 &tenant, &s.branch, &s.number_sealed, &s.fugo, &s.insurer_number, &s.insured_number, &s.name, &s.kana,
                 &iso(s.birth), &(s.sex.code() as i64), &s.address, &iso(s.acquired), &s.lost.map(iso), &s.verified,
-                &s.source_job, &(s.source_line as i64), &(s.version as i64), &updated_at,
+                &s.source_job, &(s.source_line as i64), &(s.version as i64), &updated_at, &change_code(s.change),
+                &origin.map(|o| &o.job), &origin.map(|o| o.line as i64),
             ],
         )
         .await?;
@@ -64,7 +83,8 @@ pub(super) async fn write_plan(
         let sink = tx
             .copy_in(
                 "COPY subscribers (tenant, branch, person_key, number_sealed, fugo, insurer_number, insured_number, name,
-                 kana, birth, sex, address, acquired, lost, verified, source_job, source_line, version, updated_at)
+                 kana, birth, sex, address, acquired, lost, verified, source_job, source_line, version, updated_at,
+                 change_type, version_job, version_line)
                  FROM STDIN BINARY",
             )
             .await?;
@@ -88,10 +108,15 @@ pub(super) async fn write_plan(
             T::INT8,
             T::INT8,
             T::TEXT,
+            T::INT8,
+            T::TEXT,
+            T::INT8,
         ];
         let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
         for s in &plan.inserts {
-            let row: [&(dyn ToSql + Sync); 19] = [
+            let origin = s.version_origin.as_ref();
+            let (origin_job, origin_line) = (origin.map(|o| &o.job), origin.map(|o| o.line as i64));
+            let row: [&(dyn ToSql + Sync); 22] = [
                 &tenant,
                 &s.branch,
                 &s.person_key.as_slice(),
@@ -111,6 +136,9 @@ pub(super) async fn write_plan(
                 &(s.source_line as i64),
                 &(s.version as i64),
                 &updated_at,
+                &change_code(s.change),
+                &origin_job,
+                &origin_line,
             ];
             writer.as_mut().write(&row).await?;
         }
@@ -145,11 +173,12 @@ pub(super) async fn write_plan(
         let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
         for h in &plan.history {
             let s = &h.subscriber;
+            let (job, line) = s.origin();
             let row: [&(dyn ToSql + Sync); 16] = [
                 &tenant,
                 &s.branch,
                 &(s.version as i64),
-                &change_code(h.change),
+                &change_code(s.change),
                 &s.insurer_number,
                 &s.insured_number,
                 &s.name,
@@ -159,8 +188,8 @@ pub(super) async fn write_plan(
                 &s.address,
                 &iso(s.acquired),
                 &s.lost.map(iso),
-                &s.source_job,
-                &(s.source_line as i64),
+                &job,
+                &(line as i64),
                 &updated_at,
             ];
             writer.as_mut().write(&row).await?;

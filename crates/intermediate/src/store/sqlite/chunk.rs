@@ -4,7 +4,7 @@ use renkei_store::StoreError;
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::super::{change_code, iso, now, SUBSCRIBER_COLUMNS};
-use super::schema::{BY_PERSON, VERIFY_ONE_PER_PERSON};
+use super::schema::{ARCHIVE, BY_PERSON, VERIFY_ONE_PER_PERSON};
 use super::subscriber;
 use crate::domain::plan::{Existing, Item};
 
@@ -70,14 +70,24 @@ pub(super) fn write_plan(
     plan: &crate::domain::plan::Plan,
 ) -> Result<(), StoreError> {
     let updated_at = now();
+    // Stored versions that this chunk supersedes go to the history before they are updated.
+    let mut archive = tx.prepare_cached(ARCHIVE)?;
+    for branch in &plan.archive {
+        archive.execute(params![tenant, branch])?;
+    }
     // Updates first: one may free a 被保険者番号 that an insert then takes. The person key
-    // never changes on update.
+    // never changes on update. `version_at` keeps the stored version's time while the version
+    // stays (the right-hand sides read the row as it was).
     let mut update = tx.prepare_cached(
         "UPDATE subscribers SET number_sealed = ?3, fugo = ?4, insurer_number = ?5, insured_number = ?6, name = ?7,
          kana = ?8, birth = ?9, sex = ?10, address = ?11, acquired = ?12, lost = ?13, verified = ?14,
-         source_job = ?15, source_line = ?16, version = ?17, updated_at = ?18 WHERE tenant = ?1 AND branch = ?2",
+         source_job = ?15, source_line = ?16, version = ?17, updated_at = ?18, change_type = ?19,
+         version_job = ?20, version_line = ?21,
+         version_at = CASE WHEN version = ?17 THEN COALESCE(version_at, updated_at) END
+         WHERE tenant = ?1 AND branch = ?2",
     )?;
     for s in &plan.updates {
+        let origin = s.version_origin.as_ref();
         let changed = update.execute(params![
             tenant,
             s.branch,
@@ -96,7 +106,10 @@ pub(super) fn write_plan(
             s.source_job,
             s.source_line,
             s.version,
-            updated_at
+            updated_at,
+            change_code(s.change),
+            origin.map(|o| &o.job),
+            origin.map(|o| o.line),
         ])?;
         if changed != 1 {
             return Err(StoreError::Corrupt(format!(
@@ -107,11 +120,13 @@ pub(super) fn write_plan(
     }
     let mut insert = tx.prepare_cached(
         "INSERT INTO subscribers (tenant, branch, person_key, number_sealed, fugo, insurer_number, insured_number,
-         name, kana, birth, sex, address, acquired, lost, verified, source_job, source_line, version, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+         name, kana, birth, sex, address, acquired, lost, verified, source_job, source_line, version, updated_at,
+         change_type, version_job, version_line)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
     )?;
     let mut first_inserted = None;
     for s in &plan.inserts {
+        let origin = s.version_origin.as_ref();
         insert.execute(params![
             tenant,
             s.branch,
@@ -131,7 +146,10 @@ pub(super) fn write_plan(
             s.source_job,
             s.source_line,
             s.version,
-            updated_at
+            updated_at,
+            change_code(s.change),
+            origin.map(|o| &o.job),
+            origin.map(|o| o.line),
         ])?;
         first_inserted.get_or_insert(tx.last_insert_rowid());
     }
@@ -145,11 +163,12 @@ pub(super) fn write_plan(
     )?;
     for h in &plan.history {
         let s = &h.subscriber;
+        let (job, line) = s.origin();
         history.execute(params![
             tenant,
             s.branch,
             s.version,
-            change_code(h.change),
+            change_code(s.change),
             s.insurer_number,
             s.insured_number,
             s.name,
@@ -159,8 +178,8 @@ pub(super) fn write_plan(
             s.address,
             iso(s.acquired),
             s.lost.map(iso),
-            s.source_job,
-            s.source_line,
+            job,
+            line,
             updated_at
         ])?;
     }

@@ -63,6 +63,49 @@ CREATE UNIQUE INDEX subscribers_insured ON subscribers (insured_number, tenant);
 CREATE INDEX subscribers_fugo ON subscribers (fugo_tag);
 ";
 
+/// Schema version 6: the current version of each subscriber's 資格 history lives in its
+/// `subscribers` row (the change that made it, and its job, line and time where a later
+/// registration of the same values moved `source_job`, `source_line` and `updated_at`), so a
+/// new subscriber writes one row instead of two; `subscriber_history` keeps the superseded
+/// versions. Existing current versions move out of the history here.
+pub(super) const CURRENT_VERSION_IN_SUBSCRIBERS: &str = "
+ALTER TABLE subscribers ADD COLUMN change_type INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE subscribers ADD COLUMN version_job TEXT;
+ALTER TABLE subscribers ADD COLUMN version_line INTEGER;
+ALTER TABLE subscribers ADD COLUMN version_at TEXT;
+UPDATE subscribers SET (change_type, version_job, version_line, version_at) = (
+    SELECT h.change_type,
+           CASE WHEN h.job_id = subscribers.source_job AND h.line = subscribers.source_line THEN NULL ELSE h.job_id END,
+           CASE WHEN h.job_id = subscribers.source_job AND h.line = subscribers.source_line THEN NULL ELSE h.line END,
+           NULLIF(h.recorded_at, subscribers.updated_at)
+    FROM subscriber_history h
+    WHERE h.tenant = subscribers.tenant AND h.branch = subscribers.branch AND h.version = subscribers.version)
+WHERE EXISTS (SELECT 1 FROM subscriber_history h
+    WHERE h.tenant = subscribers.tenant AND h.branch = subscribers.branch AND h.version = subscribers.version);
+DELETE FROM subscriber_history WHERE EXISTS (SELECT 1 FROM subscribers s
+    WHERE s.tenant = subscriber_history.tenant AND s.branch = subscriber_history.branch
+      AND s.version = subscriber_history.version);
+";
+
+/// Copies the stored version of subscriber (`?1` tenant, `?2` 枝番) to the history, before a
+/// change supersedes it.
+pub(super) const ARCHIVE: &str = "INSERT INTO subscriber_history (tenant, branch, version, change_type,
+    insurer_number, insured_number, name, kana, birth, sex, address, acquired, lost, job_id, line, recorded_at)
+    SELECT tenant, branch, version, change_type, insurer_number, insured_number, name, kana, birth, sex, address,
+           acquired, lost, COALESCE(version_job, source_job), COALESCE(version_line, source_line),
+           COALESCE(version_at, updated_at)
+    FROM subscribers WHERE tenant = ?1 AND branch = ?2";
+
+/// A subscriber's 資格 history (`?1` tenant, `?2` 枝番): the superseded versions, then the current.
+pub(super) const HISTORY: &str =
+    "SELECT version, change_type, insured_number, acquired, lost, job_id, line
+    FROM subscriber_history WHERE tenant = ?1 AND branch = ?2
+    UNION ALL
+    SELECT version, change_type, insured_number, acquired, lost, COALESCE(version_job, source_job),
+           COALESCE(version_line, source_line)
+    FROM subscribers WHERE tenant = ?1 AND branch = ?2
+    ORDER BY 1";
+
 /// A subscriber from rowid `?1` on whose person has another subscriber in the same tenant:
 /// must find nothing. Subscribers are appended, so a chunk's new rows are those from its
 /// first insert's rowid on.

@@ -163,6 +163,15 @@ async fn a_store_with_the_first_indexes_migrates_and_finds_every_subscriber() {
             "GUGOAAAA1",
         );
     }
+    // koiki-14's subscriber was registered again by a later file: its source moved, its
+    // version did not.
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "UPDATE subscribers SET source_job = 'later-job', source_line = 9, updated_at = '2026-05-01T00:00:00Z'
+             WHERE tenant = 'koiki-14'",
+        )
+        .unwrap();
     assert_eq!(schema_version(&path), 4);
 
     let store = Store::Sqlite(SqliteStore::open(&path).unwrap());
@@ -177,9 +186,23 @@ async fn a_store_with_the_first_indexes_migrates_and_finds_every_subscriber() {
         (s.branch.as_str(), s.person_key, s.fugo.as_str()),
         ("0000000002", key(2, 2), "FUGOAAAA2")
     );
+    // The current versions moved out of the history table into the subscribers and read back
+    // as they were.
+    let history = store.history("koiki-13", "0000000002").await.unwrap();
     assert_eq!(
-        store.history("koiki-13", "0000000002").await.unwrap().len(),
-        1
+        history
+            .iter()
+            .map(|h| (h.version, h.change, h.job_id.as_str(), h.line))
+            .collect::<Vec<_>>(),
+        vec![(1, 1, "old-job", 2)]
+    );
+    assert_eq!(
+        Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM subscriber_history", [], |r| r
+                .get::<_, i64>(0))
+            .unwrap(),
+        0
     );
     assert_eq!(
         branch_of_fugo(&store, "koiki-13", "FUGOAAAA1")
@@ -193,6 +216,14 @@ async fn a_store_with_the_first_indexes_migrates_and_finds_every_subscriber() {
             .await
             .unwrap(),
         None
+    );
+    let history = store.history("koiki-14", "0000000001").await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| (h.version, h.change, h.job_id.as_str(), h.line))
+            .collect::<Vec<_>>(),
+        vec![(1, 1, "old-job", 2)]
     );
     assert_eq!(
         subscriber_of_person(&store, "koiki-14", &key(1, 1))
@@ -223,9 +254,13 @@ async fn a_store_with_the_first_indexes_migrates_and_finds_every_subscriber() {
     assert_eq!(branch(&results[0]), "0000000001");
     assert_eq!(branch(&results[1]), "0000000003");
     assert_eq!(store.count_subscribers("koiki-13").await.unwrap(), 3);
+    let history = store.history("koiki-13", "0000000001").await.unwrap();
     assert_eq!(
-        store.history("koiki-13", "0000000001").await.unwrap().len(),
-        2
+        history
+            .iter()
+            .map(|h| (h.version, h.change, h.job_id.as_str(), h.line))
+            .collect::<Vec<_>>(),
+        vec![(1, 1, "old-job", 2), (2, 1, "new-job", 2)]
     );
     assert_eq!(
         branch_of_fugo(&store, "koiki-13", "FUGOBBBB1")
