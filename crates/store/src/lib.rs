@@ -7,6 +7,7 @@
 //! schema per system, and both apply a system's ordered migrations. [`testing`] gives the test
 //! suites both engines.
 
+pub mod filter;
 pub mod postgres;
 pub mod sqlite;
 pub mod testing;

@@ -6,6 +6,7 @@
 //! holds both for millions of subscribers, and a chunk's keys are probed in sorted order.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use renkei_store::sqlite::{Sqlite, Tuning};
 use renkei_store::StoreError;
@@ -20,7 +21,7 @@ mod chunk;
 pub(crate) mod schema;
 
 use crate::domain::plan::{plan_chunk, Item, Subscriber};
-use chunk::{load_existing, write_plan};
+use chunk::{load_existing, write_plan, Known};
 
 /// Entry `i` is schema version `i + 1`; a store made by an older build migrates forward.
 const MIGRATIONS: &[&str] = &[
@@ -40,12 +41,15 @@ const TUNING: Tuning = Tuning {
 
 pub struct SqliteStore {
     pub(crate) db: Sqlite,
+    /// Used on the writer only; `None` until the first chunk.
+    known: Arc<Mutex<Option<Known>>>,
 }
 
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         Ok(SqliteStore {
             db: Sqlite::open_with(path, MIGRATIONS, TUNING)?,
+            known: Arc::default(),
         })
     }
 
@@ -165,44 +169,18 @@ impl SqliteStore {
         ctx: &ChunkContext,
         items: Vec<Item>,
     ) -> Result<Applied, StoreError> {
-        let (tenant, ctx) = (tenant.to_owned(), ctx.clone());
+        let (tenant, ctx, known) = (tenant.to_owned(), ctx.clone(), self.known.clone());
         self.db
             .write(move |conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                if let Some(done) = stored_results(&tx, &tenant, &ctx.job_id, seq)? {
-                    return Ok(Applied::Done(done));
+                let mut known = known.lock().unwrap_or_else(|p| p.into_inner());
+                let applied = apply(conn, &tenant, seq, &ctx, items, &mut known);
+                if applied.is_err() {
+                    // Perhaps the filters missed a row written behind this store's back (and
+                    // the check after the inserts refused the chunk): the next chunk, or this
+                    // one sent again, fills them afresh from the table.
+                    *known = None;
                 }
-                if seq > 0 && !chunk_exists(&tx, &tenant, &ctx.job_id, seq - 1)? {
-                    return Ok(Applied::PreviousPending(items));
-                }
-                let next_branch: u64 = tx.query_row(
-                    "SELECT next_branch FROM tenants WHERE code = ?1",
-                    [&tenant],
-                    |r| r.get(0),
-                )?;
-                let existing = load_existing(&tx, &tenant, &items)?;
-                let plan = plan_chunk(&ctx.plan_context(), items, existing, next_branch);
-                write_plan(&tx, &tenant, &plan)?;
-                tx.execute(
-                    "UPDATE tenants SET next_branch = ?2 WHERE code = ?1",
-                    params![tenant, plan.next_branch],
-                )?;
-                let (registered, held) = counts(&plan.results);
-                tx.execute(
-                    "INSERT INTO reg_chunks (tenant, job_id, seq, rows, registered, held, results)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![
-                        tenant,
-                        ctx.job_id,
-                        seq,
-                        plan.results.len(),
-                        registered,
-                        held,
-                        results_json(&plan.results)
-                    ],
-                )?;
-                tx.commit()?;
-                Ok(Applied::Done(plan.results))
+                applied
             })
             .await
     }
@@ -287,6 +265,57 @@ impl SqliteStore {
             })
             .await
     }
+}
+
+/// [`SqliteStore::apply_chunk`] in one IMMEDIATE transaction on the writer.
+fn apply(
+    conn: &mut Connection,
+    tenant: &str,
+    seq: u32,
+    ctx: &ChunkContext,
+    items: Vec<Item>,
+    known: &mut Option<Known>,
+) -> Result<Applied, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if let Some(done) = stored_results(&tx, tenant, &ctx.job_id, seq)? {
+        return Ok(Applied::Done(done));
+    }
+    if seq > 0 && !chunk_exists(&tx, tenant, &ctx.job_id, seq - 1)? {
+        return Ok(Applied::PreviousPending(items));
+    }
+    let next_branch: u64 = tx.query_row(
+        "SELECT next_branch FROM tenants WHERE code = ?1",
+        [tenant],
+        |r| r.get(0),
+    )?;
+    let known = match known.take() {
+        Some(k) if !k.is_full() => known.insert(k),
+        _ => known.insert(Known::load(&tx)?),
+    };
+    let existing = load_existing(&tx, tenant, &items, known)?;
+    let plan = plan_chunk(&ctx.plan_context(), items, existing, next_branch);
+    known.note(tenant, &plan);
+    write_plan(&tx, tenant, &plan)?;
+    tx.execute(
+        "UPDATE tenants SET next_branch = ?2 WHERE code = ?1",
+        params![tenant, plan.next_branch],
+    )?;
+    let (registered, held) = counts(&plan.results);
+    tx.execute(
+        "INSERT INTO reg_chunks (tenant, job_id, seq, rows, registered, held, results)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            tenant,
+            ctx.job_id,
+            seq,
+            plan.results.len(),
+            registered,
+            held,
+            results_json(&plan.results)
+        ],
+    )?;
+    tx.commit()?;
+    Ok(Applied::Done(plan.results))
 }
 
 fn status(conn: &Connection, tenant: &str, job_id: &str) -> Result<Option<JobStatus>, StoreError> {

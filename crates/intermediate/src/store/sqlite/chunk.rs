@@ -1,17 +1,91 @@
 //! Applying a chunk on SQLite: the look-ups the planner needs and the writes of its plan.
 
+use renkei_store::filter::{key_hash, KeyFilter};
 use renkei_store::StoreError;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::super::{change_code, iso, now, SUBSCRIBER_COLUMNS};
 use super::schema::{ARCHIVE, BY_PERSON, VERIFY_ONE_PER_PERSON};
 use super::subscriber;
-use crate::domain::plan::{Existing, Item};
+use crate::domain::plan::{Existing, Item, Plan};
+
+/// What the writer knows is stored, so that [`load_existing`] probes only keys that may be:
+/// filters of the subscribers' person keys (by the indexed 8-byte prefix, any tenant) and of
+/// their (tenant, 被保険者番号). Filled from the two indexes on the first chunk and again when
+/// full; every written subscriber is noted. Only a probe is skipped: the unique index on the
+/// 被保険者番号 and the check after the inserts still guard the table.
+pub(crate) struct Known {
+    persons: KeyFilter,
+    insured: KeyFilter,
+}
+
+impl Known {
+    pub(super) fn load(conn: &Connection) -> Result<Known, StoreError> {
+        // Subscribers are never deleted, so the last rowid bounds their number.
+        let stored: i64 =
+            conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM subscribers", [], |r| {
+                r.get(0)
+            })?;
+        let capacity = (stored as usize * 2).max(1 << 20);
+        let mut known = Known {
+            persons: KeyFilter::with_capacity(capacity),
+            insured: KeyFilter::with_capacity(capacity),
+        };
+        let mut tags =
+            conn.prepare("SELECT person_tag FROM subscribers INDEXED BY subscribers_person")?;
+        let mut rows = tags.query([])?;
+        while let Some(row) = rows.next()? {
+            known
+                .persons
+                .insert(person_hash(row.get_ref(0)?.as_blob().map_err(corrupt)?));
+        }
+        let mut numbers = conn.prepare(
+            "SELECT insured_number, tenant FROM subscribers INDEXED BY subscribers_insured",
+        )?;
+        let mut rows = numbers.query([])?;
+        while let Some(row) = rows.next()? {
+            let number = row.get_ref(0)?.as_str().map_err(corrupt)?;
+            let tenant = row.get_ref(1)?.as_str().map_err(corrupt)?;
+            known.insured.insert(insured_hash(tenant, number));
+        }
+        Ok(known)
+    }
+
+    pub(super) fn is_full(&self) -> bool {
+        self.persons.is_full() || self.insured.is_full()
+    }
+
+    /// Notes what `plan` writes (before its transaction commits: a rollback leaves keys that
+    /// are not stored, which only cost a probe).
+    pub(super) fn note(&mut self, tenant: &str, plan: &Plan) {
+        for s in plan.inserts.iter().chain(&plan.updates) {
+            self.persons.insert(person_hash(&s.person_key));
+            self.insured.insert(insured_hash(tenant, &s.insured_number));
+        }
+    }
+}
+
+fn corrupt(e: rusqlite::types::FromSqlError) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// The person key's indexed prefix: the key is a keyed hash, so its bytes are random already.
+fn person_hash(key: &[u8]) -> u64 {
+    let mut tag = [0u8; 8];
+    let n = key.len().min(8);
+    tag[..n].copy_from_slice(&key[..n]);
+    u64::from_le_bytes(tag)
+}
+
+fn insured_hash(tenant: &str, number: &str) -> u64 {
+    key_hash(&[tenant.as_bytes(), number.as_bytes()])
+}
 
 pub(super) fn load_existing(
     tx: &Transaction<'_>,
     tenant: &str,
     items: &[Item],
+    known: &Known,
 ) -> Result<Existing, StoreError> {
     let mut existing = Existing::default();
     let by_person = format!("SELECT {SUBSCRIBER_COLUMNS} {BY_PERSON}");
@@ -27,7 +101,10 @@ pub(super) fn load_existing(
         })
     };
     let mut found = Vec::new();
-    let mut persons: Vec<&[u8; 32]> = ready().map(|r| &r.person_key).collect();
+    let mut persons: Vec<&[u8; 32]> = ready()
+        .map(|r| &r.person_key)
+        .filter(|k| known.persons.may_contain(person_hash(k.as_slice())))
+        .collect();
     persons.sort_unstable();
     persons.dedup();
     for person in persons {
@@ -47,6 +124,7 @@ pub(super) fn load_existing(
     let mut insured: Vec<&str> = ready()
         .map(|r| r.record.insured_number.as_str())
         .filter(|n| !existing.insured_owner.contains_key(*n))
+        .filter(|n| known.insured.may_contain(insured_hash(tenant, n)))
         .collect();
     insured.sort_unstable();
     insured.dedup();
@@ -67,7 +145,7 @@ pub(super) fn load_existing(
 pub(super) fn write_plan(
     tx: &Transaction<'_>,
     tenant: &str,
-    plan: &crate::domain::plan::Plan,
+    plan: &Plan,
 ) -> Result<(), StoreError> {
     let updated_at = now();
     // Stored versions that this chunk supersedes go to the history before they are updated.

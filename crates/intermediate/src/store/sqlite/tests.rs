@@ -1,5 +1,6 @@
 //! SQLite only: the forward migration of a store made with the first subscriber indexes, and
-//! the prefix indexes (look-ups compare the full value; a person stays unique per tenant).
+//! the prefix indexes (look-ups compare the full value; a person stays unique per tenant), the
+//! writer's filters of stored keys.
 
 use renkei_store::testing::query_plan;
 use renkei_wire::msg::intermediate::{RawRow, RowOutcome};
@@ -413,4 +414,59 @@ fn chunk_statements_probe_their_indexes() {
         "SEARCH n USING INTEGER PRIMARY KEY (rowid>?); \
          SEARCH o USING INDEX subscribers_person (person_tag=?)"
     );
+}
+
+/// The writer's filters skip the probes of keys that are not stored. A subscriber written
+/// behind the store's back is not in them: the unique index refuses the chunk that would
+/// register the person again, and the same chunk sent again, with the filters filled afresh
+/// from the table, finds the subscriber and keeps its 枝番.
+#[tokio::test]
+async fn a_subscriber_written_behind_the_store_is_refused_once_then_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("intermediate.db");
+    let store = Store::Sqlite(SqliteStore::open(&path).unwrap());
+    open_tenant(&store, "j1").await;
+    let first = apply(
+        &store,
+        "j1",
+        0,
+        vec![ready(2, key(1, 1), "10000001", "FUGOAAAA1")],
+    )
+    .await;
+    assert_eq!(branch(&first[0]), "0000000001");
+    let behind = Subscriber {
+        branch: "0000000002".into(),
+        person_key: key(2, 2),
+        insured_number: "10000002".into(),
+        ..store
+            .subscriber_by_insured("koiki-13", "10000001")
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        let plan = Plan {
+            inserts: vec![behind],
+            ..Plan::default()
+        };
+        write_plan(&tx, "koiki-13", &plan).unwrap();
+        tx.execute("UPDATE tenants SET next_branch = 3", [])
+            .unwrap();
+        tx.commit().unwrap();
+    }
+    open_tenant(&store, "j2").await;
+    let items = || vec![ready(2, key(2, 2), "10000002", "FUGOAAAA2")];
+    let refused = store
+        .apply_chunk("koiki-13", 0, &ctx("j2"), items())
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("UNIQUE constraint failed"),
+        "{refused}"
+    );
+    let again = apply(&store, "j2", 0, items()).await;
+    assert_eq!(branch(&again[0]), "0000000002");
+    assert_eq!(store.count_subscribers("koiki-13").await.unwrap(), 2);
 }
