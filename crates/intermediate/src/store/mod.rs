@@ -246,5 +246,15 @@ fn change(code: i64) -> Result<ChangeType, StoreError> {
     ChangeType::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("異動区分 {code}")))
 }
 
+/// A subscriber's 資格 history as (version, 異動区分, job, line), for tests.
+#[cfg(test)]
+async fn versions(store: &Store, tenant: &str, branch: &str) -> Vec<(u32, i64, String, u64)> {
+    let history = store.history(tenant, branch).await.unwrap();
+    history
+        .into_iter()
+        .map(|h| (h.version, h.change, h.job_id, h.line))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@ use renkei_store::testing::engines;
 use renkei_store::StoreUrl;
 
 use super::{PgStore, MIGRATIONS};
+use crate::store::{versions, Store};
 
 /// A subscriber changed once, as builds before version 5 stored it: both versions in the
 /// history table, the current one also in `subscribers`; a second subscriber registered again
@@ -51,28 +52,19 @@ async fn a_store_with_every_version_in_the_history_table_migrates() {
             .await
             .unwrap();
     }
-    let store = PgStore::connect(conn, schema).await.unwrap();
-    let history = |branch: &'static str| {
-        let store = &store;
-        async move {
-            store
-                .history("koiki-13", branch)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|h| (h.version, h.change, h.job_id, h.line))
-                .collect::<Vec<_>>()
-        }
-    };
+    let store = Store::Postgres(PgStore::connect(conn, schema).await.unwrap());
     assert_eq!(
-        history("0000000001").await,
+        versions(&store, "koiki-13", "0000000001").await,
         vec![(1, 1, "job-a".to_owned(), 2), (2, 3, "job-b".to_owned(), 7)]
     );
     assert_eq!(
-        history("0000000002").await,
+        versions(&store, "koiki-13", "0000000002").await,
         vec![(1, 1, "job-a".to_owned(), 3)]
     );
-    let client = store.db.client().await.unwrap();
+    let Store::Postgres(pg) = &store else {
+        unreachable!()
+    };
+    let client = pg.db.client().await.unwrap();
     let left: i64 = client
         .query_one("SELECT COUNT(*) FROM subscriber_history", &[])
         .await

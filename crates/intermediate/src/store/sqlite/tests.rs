@@ -11,7 +11,15 @@ use super::*;
 use crate::domain::plan::{Plan, Ready};
 use crate::domain::record::{parse_row, Header, COLUMNS};
 use crate::inquiry::store::{branch_of_fugo, person_of_branch, subscriber_of_person};
-use crate::store::Store;
+use crate::store::{versions, Store};
+
+/// A fresh store in a temporary directory, with the path of its database file.
+fn fresh_store() -> (tempfile::TempDir, std::path::PathBuf, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("intermediate.db");
+    let store = Store::Sqlite(SqliteStore::open(&path).unwrap());
+    (dir, path, store)
+}
 
 fn ready(line: u64, person: [u8; 32], insured: &str, fugo: &str) -> Item {
     let header = Header::parse(&COLUMNS.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
@@ -189,13 +197,9 @@ async fn a_store_with_the_first_indexes_migrates_and_finds_every_subscriber() {
     );
     // The current versions moved out of the history table into the subscribers and read back
     // as they were.
-    let history = store.history("koiki-13", "0000000002").await.unwrap();
     assert_eq!(
-        history
-            .iter()
-            .map(|h| (h.version, h.change, h.job_id.as_str(), h.line))
-            .collect::<Vec<_>>(),
-        vec![(1, 1, "old-job", 2)]
+        versions(&store, "koiki-13", "0000000002").await,
+        vec![(1, 1, "old-job".into(), 2)]
     );
     assert_eq!(
         Connection::open(&path)
@@ -218,13 +222,9 @@ async fn a_store_with_the_first_indexes_migrates_and_finds_every_subscriber() {
             .unwrap(),
         None
     );
-    let history = store.history("koiki-14", "0000000001").await.unwrap();
     assert_eq!(
-        history
-            .iter()
-            .map(|h| (h.version, h.change, h.job_id.as_str(), h.line))
-            .collect::<Vec<_>>(),
-        vec![(1, 1, "old-job", 2)]
+        versions(&store, "koiki-14", "0000000001").await,
+        vec![(1, 1, "old-job".into(), 2)]
     );
     assert_eq!(
         subscriber_of_person(&store, "koiki-14", &key(1, 1))
@@ -255,13 +255,9 @@ async fn a_store_with_the_first_indexes_migrates_and_finds_every_subscriber() {
     assert_eq!(branch(&results[0]), "0000000001");
     assert_eq!(branch(&results[1]), "0000000003");
     assert_eq!(store.count_subscribers("koiki-13").await.unwrap(), 3);
-    let history = store.history("koiki-13", "0000000001").await.unwrap();
     assert_eq!(
-        history
-            .iter()
-            .map(|h| (h.version, h.change, h.job_id.as_str(), h.line))
-            .collect::<Vec<_>>(),
-        vec![(1, 1, "old-job", 2), (2, 1, "new-job", 2)]
+        versions(&store, "koiki-13", "0000000001").await,
+        vec![(1, 1, "old-job".into(), 2), (2, 1, "new-job".into(), 2)]
     );
     assert_eq!(
         branch_of_fugo(&store, "koiki-13", "FUGOBBBB1")
@@ -280,9 +276,7 @@ async fn a_store_with_the_first_indexes_migrates_and_finds_every_subscriber() {
 
 #[tokio::test]
 async fn keys_sharing_an_indexed_prefix_stay_apart_and_a_person_stays_unique() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("intermediate.db");
-    let store = Store::Sqlite(SqliteStore::open(&path).unwrap());
+    let (_dir, path, store) = fresh_store();
     open_tenant(&store, "job").await;
     // Two people whose person keys and 符号 agree in the first 8 bytes.
     let results = apply(
@@ -422,9 +416,7 @@ fn chunk_statements_probe_their_indexes() {
 /// from the table, finds the subscriber and keeps its 枝番.
 #[tokio::test]
 async fn a_subscriber_written_behind_the_store_is_refused_once_then_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("intermediate.db");
-    let store = Store::Sqlite(SqliteStore::open(&path).unwrap());
+    let (_dir, path, store) = fresh_store();
     open_tenant(&store, "j1").await;
     let first = apply(
         &store,
