@@ -27,6 +27,10 @@ impl PersonName {
         &self.0
     }
 
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
     /// The comparison form, see [`normalize_name`].
     pub fn normalized(&self) -> String {
         normalize_name(&self.0)
@@ -54,6 +58,10 @@ impl KanaName {
     /// The name as stored.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
     }
 
     /// The comparison form, see [`normalize_kana`].

@@ -8,7 +8,7 @@
 //! A new subscriber therefore writes one row, not two: a superseded version is written to the
 //! history only when a later change supersedes it (docs/PERFORMANCE.md, "Session 10").
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use renkei_core::{Date, Sex};
 use renkei_wire::msg::intermediate::{RowOutcome, RowResult};
@@ -241,12 +241,11 @@ pub fn plan_chunk(
         results: Vec::with_capacity(n),
         ..Plan::default()
     };
-    // Who is written, in order of first appearance; `written` holds both lists' keys.
+    // Who is written, in order of first appearance; `written` holds both lists' keys, each
+    // with whether this chunk made the person's current version.
     let mut inserted: Vec<PersonKey> = Vec::with_capacity(n);
     let mut updated: Vec<PersonKey> = Vec::new();
-    let mut written: HashSet<PersonKey> = HashSet::with_capacity(n);
-    // Whose current version this chunk made (and has not written yet).
-    let mut made_here: HashSet<PersonKey> = HashSet::with_capacity(n);
+    let mut written: HashMap<PersonKey, bool> = HashMap::with_capacity(n);
     for item in items {
         let ready = match item {
             Item::Held {
@@ -259,12 +258,18 @@ pub fn plan_chunk(
             }
             Item::Ready(ready) => ready,
         };
-        let rec = &ready.record;
-        let current = by_person.get(&ready.person_key);
+        // Moved out, not cloned: this runs on the store's single writer thread.
+        let Ready {
+            record: rec,
+            person_key,
+            number_sealed,
+            fugo,
+        } = *ready;
+        let current = by_person.get(&person_key);
         let taken_by_other = insured_owner
             .get(rec.insured_number.as_str())
-            .is_some_and(|owner| owner != &ready.person_key);
-        let action = match decide(rec, current, taken_by_other, ctx.job_id) {
+            .is_some_and(|owner| owner != &person_key);
+        let action = match decide(&rec, current, taken_by_other, ctx.job_id) {
             Ok(action) => action,
             Err(hold) => {
                 plan.results
@@ -283,16 +288,16 @@ pub fn plan_chunk(
         };
         let mut next = Subscriber {
             branch: branch.clone(),
-            person_key: ready.person_key,
-            number_sealed: ready.number_sealed.clone(),
-            fugo: ready.fugo.clone(),
+            person_key,
+            number_sealed,
+            fugo,
             insurer_number: ctx.insurer_number.to_owned(),
             insured_number: rec.insured_number.to_string(),
-            name: rec.name.as_str().to_owned(),
-            kana: rec.kana.as_str().to_owned(),
+            name: rec.name.into_string(),
+            kana: rec.kana.into_string(),
             birth: rec.birth,
             sex: rec.sex,
-            address: rec.address.clone(),
+            address: rec.address,
             acquired: rec.acquired,
             lost: rec.lost,
             verified: ctx.verified.to_owned(),
@@ -303,10 +308,11 @@ pub fn plan_chunk(
             version_origin: None,
         };
         let changed = old.as_ref().is_none_or(|old| !old.same_values(&next));
+        let made_here = written.get(&person_key).copied().unwrap_or(false);
         if changed {
             next.version += 1;
             if let Some(old) = old.as_ref() {
-                if made_here.contains(&ready.person_key) {
+                if made_here {
                     plan.history.push(HistoryEntry {
                         subscriber: old.clone(),
                     });
@@ -314,7 +320,6 @@ pub fn plan_chunk(
                     plan.archive.push(old.branch.clone());
                 }
             }
-            made_here.insert(ready.person_key);
         } else if let Some(old) = &old {
             // Unchanged: keep the sealed number, the 本人確認 record and the version (its
             // change, job and line) of the registration it rests on.
@@ -331,20 +336,20 @@ pub fn plan_chunk(
             if old.insured_number != next.insured_number {
                 insured_owner.remove(&old.insured_number);
             }
-            if written.insert(ready.person_key) {
-                updated.push(ready.person_key);
+            if written.insert(person_key, changed || made_here).is_none() {
+                updated.push(person_key);
             }
         } else {
-            written.insert(ready.person_key);
-            inserted.push(ready.person_key);
+            written.insert(person_key, true);
+            inserted.push(person_key);
         }
-        insured_owner.insert(next.insured_number.clone(), ready.person_key);
+        insured_owner.insert(next.insured_number.clone(), person_key);
         plan.results.push(RowResult {
             line: rec.line,
-            insured_number: rec.insured_number.to_string(),
+            insured_number: next.insured_number.clone(),
             outcome: RowOutcome::Registered { branch },
         });
-        by_person.insert(ready.person_key, next);
+        by_person.insert(person_key, next);
     }
     // Each key is in one list once, so the final states move out instead of being copied.
     plan.inserts = inserted
