@@ -52,16 +52,6 @@ impl KeyFilter {
         self.keys > self.capacity
     }
 
-    /// Keys inserted (with repeats).
-    pub fn keys(&self) -> usize {
-        self.keys
-    }
-
-    /// Bytes of memory the bits take.
-    pub fn size_bytes(&self) -> usize {
-        self.words.len() * 8
-    }
-
     fn positions(&self, hash: u64) -> impl Iterator<Item = u64> {
         // Double hashing (Kirsch–Mitzenmacher) on a mixed hash, so that keys which are
         // already random and keys which are not spread alike.
@@ -124,14 +114,14 @@ mod tests {
         assert!(false_maybe < n / 50, "{false_maybe} false maybes of {n}");
         assert!(!f.is_full());
         f.insert(1);
-        assert_eq!(f.keys(), n + 1);
+        assert_eq!(f.keys, n + 1);
     }
 
     #[test]
     fn a_full_filter_says_so_and_parts_are_separated() {
         let mut f = KeyFilter::with_capacity(10);
         // 2^16 keys at 10 bits each, rounded up to 2^20 bits.
-        assert_eq!(f.size_bytes(), 1 << 17);
+        assert_eq!(f.words.len() * 8, 1 << 17);
         for i in 0..=(1u64 << 16) {
             f.insert(i);
         }

@@ -118,13 +118,6 @@ impl Subscriber {
     }
 }
 
-/// A version superseded within the chunk that made it (a file that registers a person and
-/// changes them again), for the 資格 history. Its change, job and line are the subscriber's.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryEntry {
-    pub subscriber: Subscriber,
-}
-
 /// The subscribers a chunk touches, as stored before it.
 #[derive(Debug, Default)]
 pub struct Existing {
@@ -148,8 +141,9 @@ pub struct Plan {
     pub archive: Vec<String>,
     pub inserts: Vec<Subscriber>,
     pub updates: Vec<Subscriber>,
-    /// Versions made and superseded within this chunk.
-    pub history: Vec<HistoryEntry>,
+    /// Versions made and superseded within this chunk (a file that registers a person and
+    /// changes them again), for the 資格 history, each with its change, job and line.
+    pub history: Vec<Subscriber>,
     pub results: Vec<RowResult>,
     pub next_branch: u64,
 }
@@ -277,14 +271,19 @@ pub fn plan_chunk(
                 continue;
             }
         };
-        let (branch, version, old) = match (&action, current) {
-            (Action::Create, _) => {
+        let (branch, version, old) = match action {
+            Action::Create => {
                 let branch = format_branch(plan.next_branch);
                 plan.next_branch += 1;
                 (branch, 0, None)
             }
-            (Action::Update, Some(cur)) => (cur.branch.clone(), cur.version, Some(cur.clone())),
-            (Action::Update, None) => unreachable!("decide() updates only existing subscribers"),
+            Action::Update => {
+                // Taken out, not copied: the new state goes back in below.
+                let cur = by_person
+                    .remove(&person_key)
+                    .expect("decide() updates only existing subscribers");
+                (cur.branch.clone(), cur.version, Some(cur))
+            }
         };
         let mut next = Subscriber {
             branch: branch.clone(),
@@ -307,41 +306,40 @@ pub fn plan_chunk(
             change: rec.change,
             version_origin: None,
         };
-        let changed = old.as_ref().is_none_or(|old| !old.same_values(&next));
-        let made_here = written.get(&person_key).copied().unwrap_or(false);
-        if changed {
-            next.version += 1;
-            if let Some(old) = old.as_ref() {
-                if made_here {
-                    plan.history.push(HistoryEntry {
-                        subscriber: old.clone(),
-                    });
+        match old {
+            None => {
+                next.version += 1;
+                written.insert(person_key, true);
+                inserted.push(person_key);
+            }
+            Some(old) => {
+                let made_here = written.get(&person_key) == Some(&true);
+                let changed = !old.same_values(&next);
+                if old.insured_number != next.insured_number {
+                    insured_owner.remove(&old.insured_number);
+                }
+                if changed {
+                    next.version += 1;
+                    if made_here {
+                        plan.history.push(old);
+                    } else {
+                        plan.archive.push(old.branch);
+                    }
                 } else {
-                    plan.archive.push(old.branch.clone());
+                    // Unchanged: keep the sealed number, the 本人確認 record and the version
+                    // (its change, job and line) of the registration it rests on.
+                    next.version_origin = Some(old.version_origin.unwrap_or(Origin {
+                        job: old.source_job,
+                        line: old.source_line,
+                    }));
+                    next.number_sealed = old.number_sealed;
+                    next.verified = old.verified;
+                    next.change = old.change;
+                }
+                if written.insert(person_key, changed || made_here).is_none() {
+                    updated.push(person_key);
                 }
             }
-        } else if let Some(old) = &old {
-            // Unchanged: keep the sealed number, the 本人確認 record and the version (its
-            // change, job and line) of the registration it rests on.
-            next.number_sealed = old.number_sealed.clone();
-            next.verified = old.verified.clone();
-            next.change = old.change;
-            let (job, line) = old.origin();
-            next.version_origin = Some(Origin {
-                job: job.to_owned(),
-                line,
-            });
-        }
-        if let Some(old) = &old {
-            if old.insured_number != next.insured_number {
-                insured_owner.remove(&old.insured_number);
-            }
-            if written.insert(person_key, changed || made_here).is_none() {
-                updated.push(person_key);
-            }
-        } else {
-            written.insert(person_key, true);
-            inserted.push(person_key);
         }
         insured_owner.insert(next.insured_number.clone(), person_key);
         plan.results.push(RowResult {

@@ -109,7 +109,7 @@ fn a_version_superseded_in_its_own_chunk_goes_to_the_history() {
     );
     assert_eq!(s.address, "大阪府");
     assert_eq!(plan.history.len(), 1);
-    let old = &plan.history[0].subscriber;
+    let old = &plan.history[0];
     assert_eq!(
         (old.version, old.change, old.origin()),
         (1, ChangeType::New, (JOB, 2))
@@ -189,7 +189,7 @@ fn change_and_loss_update_history() {
     // superseded in this chunk, is written by it; version 3 is the subscriber.
     assert_eq!(plan.archive, vec!["0000000001".to_owned()]);
     assert_eq!(plan.history.len(), 1);
-    let v2 = &plan.history[0].subscriber;
+    let v2 = &plan.history[0];
     assert_eq!(
         (v2.version, v2.change, v2.origin()),
         (2, ChangeType::Change, ("job-b", 2))

@@ -1,5 +1,6 @@
 //! The intermediate server's own tables: tenants and their 保険者番号, subscribers with their
-//! 資格 history (the current version in `subscribers`, earlier ones in `subscriber_history`), and registration jobs with each applied chunk's results (which is what makes a
+//! 資格 history (the current version in `subscribers`, earlier ones in `subscriber_history`),
+//! and registration jobs with each applied chunk's results (which is what makes a
 //! re-sent file harmless). Two engines with the same behaviour, tested by one suite.
 
 mod postgres;

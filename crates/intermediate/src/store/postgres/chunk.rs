@@ -171,8 +171,7 @@ pub(super) async fn write_plan(
             T::TEXT,
         ];
         let mut writer = std::pin::pin!(BinaryCopyInWriter::new(sink, &types));
-        for h in &plan.history {
-            let s = &h.subscriber;
+        for s in &plan.history {
             let (job, line) = s.origin();
             let row: [&(dyn ToSql + Sync); 16] = [
                 &tenant,

@@ -239,8 +239,7 @@ pub(super) fn write_plan(
          kana, birth, sex, address, acquired, lost, job_id, line, recorded_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?;
-    for h in &plan.history {
-        let s = &h.subscriber;
+    for s in &plan.history {
         let (job, line) = s.origin();
         history.execute(params![
             tenant,

@@ -462,3 +462,38 @@ async fn a_subscriber_written_behind_the_store_is_refused_once_then_found() {
     assert_eq!(branch(&again[0]), "0000000002");
     assert_eq!(store.count_subscribers("koiki-13").await.unwrap(), 2);
 }
+
+/// A version keeps the time it was made: a later file registering the same values moves
+/// `updated_at`, and when a change supersedes the version, the history gets the time it was
+/// made, not the time it was last registered again.
+#[tokio::test]
+async fn a_superseded_version_keeps_the_time_it_was_made() {
+    let (_dir, path, store) = fresh_store();
+    let conn = Connection::open(&path).unwrap();
+    let updated_at = || -> String {
+        conn.query_row("SELECT updated_at FROM subscribers", [], |r| r.get(0))
+            .unwrap()
+    };
+    let mut made = String::new();
+    for (job, fugo) in [("a", "FUGOAAAA1"), ("b", "FUGOAAAA1"), ("c", "FUGOBBBB1")] {
+        open_tenant(&store, job).await;
+        apply(&store, job, 0, vec![ready(2, key(1, 1), "10000001", fugo)]).await;
+        match job {
+            "a" => made = updated_at(),
+            "b" => assert_ne!(updated_at(), made, "registered again: updated_at moves"),
+            _ => {}
+        }
+    }
+    let recorded: String = conn
+        .query_row(
+            "SELECT recorded_at FROM subscriber_history WHERE version = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(recorded, made);
+    assert_eq!(
+        versions(&store, "koiki-13", "0000000001").await,
+        vec![(1, 1, "a".into(), 2), (2, 1, "c".into(), 2)]
+    );
+}
