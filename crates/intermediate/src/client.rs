@@ -5,7 +5,7 @@ use renkei_wire::msg::intermediate::{
     RowResult, StartRegistration, StartRegistrationRequest,
 };
 use renkei_wire::tls::{TlsError, TlsFiles};
-use renkei_wire::{CallError, Client};
+use renkei_wire::{CallError, Client, Encoded};
 
 #[derive(Clone)]
 pub struct IntermediateClient {
@@ -36,6 +36,20 @@ impl IntermediateClient {
         req: &RegisterChunkRequest,
     ) -> Result<Vec<RowResult>, CallError> {
         Ok(self.client.call::<RegisterChunk>(req).await?.results)
+    }
+
+    /// A chunk encoded once (see [`IntermediateClient::register_encoded_chunk`]).
+    pub fn encode_chunk(req: &RegisterChunkRequest) -> Result<Encoded<RegisterChunk>, CallError> {
+        Encoded::new(req)
+    }
+
+    /// Sends a chunk encoded by [`IntermediateClient::encode_chunk`]: a caller that retries
+    /// keeps the body, not the rows.
+    pub async fn register_encoded_chunk(
+        &self,
+        req: &Encoded<RegisterChunk>,
+    ) -> Result<Vec<RowResult>, CallError> {
+        Ok(self.client.call_encoded(req).await?.results)
     }
 
     pub async fn finish_registration(

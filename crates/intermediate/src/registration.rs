@@ -181,12 +181,13 @@ impl Registrar {
         }
         let header = Header::parse(&job.header)?;
         let started = std::time::Instant::now();
+        // The rows are consumed: their text is not kept through the calls and the write.
         let parsed: Vec<Result<SubscriberRecord, (u64, String, Hold)>> = req
             .rows
-            .iter()
+            .into_iter()
             .map(|raw| {
-                parse_row(&header, raw)
-                    .map_err(|hold| (raw.line, header.insured_number_of(raw).to_owned(), hold))
+                parse_row(&header, &raw)
+                    .map_err(|hold| (raw.line, header.insured_number_of(&raw).to_owned(), hold))
             })
             .collect();
         let parse_ms = started.elapsed().as_millis();

@@ -151,13 +151,15 @@ pub async fn register_file(
             let insurer_number = insurer_number.clone();
             let job_id = job_id.clone();
             async move {
-                let req = RegisterChunkRequest {
+                // Encoded once and the rows dropped: a retry sends the same body again.
+                let req = IntermediateClient::encode_chunk(&RegisterChunkRequest {
                     insurer_number,
                     job_id,
                     seq: seq as u32,
                     rows: chunk?,
-                };
-                let results = retry(options.retry_for, || client.register_chunk(&req)).await?;
+                })?;
+                let results =
+                    retry(options.retry_for, || client.register_encoded_chunk(&req)).await?;
                 Ok::<Vec<RowResult>, RegisterError>(results)
             }
         })

@@ -1,5 +1,6 @@
 //! The caller's side: a pooled HTTP/1.1 client over mutual TLS that sends typed requests.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -79,10 +80,18 @@ impl Client {
 
     /// Sends `req` to `E::PATH` and decodes the typed response or the peer's [`ApiError`].
     pub async fn call<E: Endpoint>(&self, req: &E::Request) -> Result<E::Response, CallError> {
-        let body = serde_json::to_vec(req).map_err(|e| decode_error(&e))?;
+        self.call_encoded(&Encoded::<E>::new(req)?).await
+    }
+
+    /// Like [`Client::call`], with a request encoded beforehand: a caller that may send it
+    /// again (retries) keeps the body instead of the request, and encodes it once.
+    pub async fn call_encoded<E: Endpoint>(
+        &self,
+        req: &Encoded<E>,
+    ) -> Result<E::Response, CallError> {
         let request = http::Request::post(format!("{}{}", self.base, E::PATH))
             .header(http::header::CONTENT_TYPE, "application/json")
-            .body(Full::new(Bytes::from(body)))
+            .body(Full::new(req.body.clone()))
             .map_err(|e| CallError::Transport(e.to_string()))?;
         let (status, bytes) = self.send(request).await?;
         if status.is_success() {
@@ -127,6 +136,31 @@ impl Client {
         tokio::time::timeout(self.timeout, exchange)
             .await
             .map_err(|_| CallError::Timeout(self.timeout))?
+    }
+}
+
+/// A request of endpoint `E`, encoded as it goes on the wire. Cloning shares the body.
+pub struct Encoded<E> {
+    body: Bytes,
+    endpoint: PhantomData<fn() -> E>,
+}
+
+impl<E: Endpoint> Encoded<E> {
+    pub fn new(req: &E::Request) -> Result<Encoded<E>, CallError> {
+        let body = serde_json::to_vec(req).map_err(|e| decode_error(&e))?;
+        Ok(Encoded {
+            body: Bytes::from(body),
+            endpoint: PhantomData,
+        })
+    }
+}
+
+impl<E> Clone for Encoded<E> {
+    fn clone(&self) -> Self {
+        Encoded {
+            body: self.body.clone(),
+            endpoint: PhantomData,
+        }
     }
 }
 

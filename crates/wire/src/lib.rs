@@ -19,6 +19,6 @@ pub mod server;
 pub mod signing;
 pub mod tls;
 
-pub use client::{CallError, Client};
+pub use client::{CallError, Client, Encoded};
 pub use endpoint::{ApiError, Body, Endpoint};
 pub use identity::{Identity, Role};
