@@ -62,6 +62,15 @@ impl KeyFilter {
     }
 }
 
+/// The hash of a key that is random bytes already (a keyed hash): its first 8 bytes, the
+/// prefix the stores index (`substr(key, 1, 8)`); a shorter key is padded with zeros.
+pub fn prefix_hash(key: &[u8]) -> u64 {
+    let mut tag = [0u8; 8];
+    let n = key.len().min(8);
+    tag[..n].copy_from_slice(&key[..n]);
+    u64::from_le_bytes(tag)
+}
+
 /// The 64-bit hash of `parts` (FNV-1a, then [`mix`]ed by the filter), for keys that are not
 /// random bytes themselves; parts are separated so that ("ab", "c") and ("a", "bc") differ.
 pub fn key_hash(parts: &[&[u8]]) -> u64 {

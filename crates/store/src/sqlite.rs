@@ -219,6 +219,13 @@ impl Sqlite {
 
 /// A blocking task that did not return: its panic goes on, and a task the runtime cancelled
 /// at shutdown before it ran becomes an error for the caller.
+/// `PRAGMA data_version` of `conn`: changes when another connection (of this process or
+/// another) commits to the database, not when `conn` does. A writer that keeps what it knows
+/// of the tables beside them compares it to see whether anyone wrote behind its back.
+pub fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0))
+}
+
 fn joined(e: tokio::task::JoinError) -> StoreError {
     if e.is_panic() {
         std::panic::resume_unwind(e.into_panic());

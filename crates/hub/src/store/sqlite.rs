@@ -14,13 +14,17 @@
 //! Prefix indexes cannot be unique, so idempotence ("a link that exists — same agency and
 //! number, or same agency and 符号 — is left as it is") is checked by a probe of both before
 //! each insert, in the writer's transaction: every insert goes through [`SqliteStore::insert_links`].
+//! The writer skips the probes of a link whose two prefixes are certainly not stored
+//! ([`Known`]: Bloom filters of both indexes, up to [`FILTER_MAX_LINKS`] links).
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
-use renkei_store::sqlite::{Sqlite, Tuning};
+use renkei_store::filter::{key_hash, prefix_hash, KeyFilter};
+use renkei_store::sqlite::{data_version, Sqlite, Tuning};
 use renkei_store::StoreError;
 use renkei_wire::msg::hub::Fugo;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::log::{self, LogHead, Row, StoredLog, COLUMNS};
 use super::NewLink;
@@ -74,6 +78,104 @@ const TUNING: Tuning = Tuning {
     reader_cache_kib: 16 * 1024,
 };
 
+/// Links above which the writer keeps no filters and probes every new link: two filters of
+/// twice the stored links at 10 bits each come to 16 MiB here. (A hub of every agency's links
+/// holds far more; there most new links are of people already linked for another agency, whom
+/// a filter without the agency would only answer "maybe" for.)
+const FILTER_MAX_LINKS: i64 = 4_000_000;
+
+/// What the writer knows is stored, so that [`SqliteStore::insert_links`] probes only links
+/// that may exist: Bloom filters of the indexed prefixes (`number_tag`, `fugo_tag`), any
+/// agency. Filled from the two indexes at the first insert, again when full, and again when
+/// another connection has written the database since (`PRAGMA data_version`); every link
+/// inserted is noted before its transaction commits (a rollback only leaves a "maybe").
+struct Known {
+    numbers: KeyFilter,
+    fugo: KeyFilter,
+    /// The writer's `data_version` when the filters were filled or last checked.
+    data_version: i64,
+}
+
+/// The writer's filters: not loaded yet, off (more links than [`FILTER_MAX_LINKS`]), or on.
+#[derive(Default)]
+enum Filters {
+    #[default]
+    Unloaded,
+    Off,
+    On(Known),
+}
+
+impl Filters {
+    /// The filters to use for a write on `conn`, (re)filled if missing, full or stale.
+    fn current(&mut self, conn: &Connection) -> Result<Option<&mut Known>, StoreError> {
+        let version = data_version(conn)?;
+        let fresh = match self {
+            Filters::Off => return Ok(None),
+            Filters::On(k) => {
+                !k.numbers.is_full() && !k.fugo.is_full() && k.data_version == version
+            }
+            Filters::Unloaded => false,
+        };
+        if !fresh {
+            *self = Known::load(conn, version)?.map_or(Filters::Off, Filters::On);
+        }
+        Ok(match self {
+            Filters::On(k) => Some(k),
+            _ => None,
+        })
+    }
+}
+
+impl Known {
+    fn load(conn: &Connection, data_version: i64) -> Result<Option<Known>, StoreError> {
+        // Links are never deleted, so the last id bounds their number.
+        let stored: i64 =
+            conn.query_row("SELECT COALESCE(MAX(id), 0) FROM links", [], |r| r.get(0))?;
+        if stored > FILTER_MAX_LINKS {
+            return Ok(None);
+        }
+        let capacity = (stored as usize * 2).max(1 << 20);
+        let mut known = Known {
+            numbers: KeyFilter::with_capacity(capacity),
+            fugo: KeyFilter::with_capacity(capacity),
+            data_version,
+        };
+        let mut tags = conn.prepare("SELECT number_tag FROM links INDEXED BY links_number")?;
+        let mut rows = tags.query([])?;
+        while let Some(row) = rows.next()? {
+            let tag = row.get_ref(0)?.as_blob().map_err(corrupt)?;
+            known.numbers.insert(prefix_hash(tag));
+        }
+        let mut tags = conn.prepare("SELECT fugo_tag FROM links INDEXED BY links_fugo")?;
+        let mut rows = tags.query([])?;
+        while let Some(row) = rows.next()? {
+            let tag = row.get_ref(0)?.as_str().map_err(corrupt)?;
+            known.fugo.insert(fugo_hash(tag));
+        }
+        Ok(Some(known))
+    }
+
+    fn may_exist(&self, link: &NewLink) -> bool {
+        self.numbers.may_contain(prefix_hash(&link.number_key))
+            || self.fugo.may_contain(fugo_hash(&link.fugo.0))
+    }
+
+    fn note(&mut self, link: &NewLink) {
+        self.numbers.insert(prefix_hash(&link.number_key));
+        self.fugo.insert(fugo_hash(&link.fugo.0));
+    }
+}
+
+fn corrupt(e: rusqlite::types::FromSqlError) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// The 符号's indexed prefix (`substr(fugo, 1, 8)`: characters, not bytes), hashed.
+fn fugo_hash(fugo: &str) -> u64 {
+    let end = fugo.char_indices().nth(8).map_or(fugo.len(), |(i, _)| i);
+    key_hash(&[&fugo.as_bytes()[..end]])
+}
+
 /// Positions of `keys` in ascending key order.
 fn sorted_order<T: Ord>(keys: &[T]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..keys.len()).collect();
@@ -84,6 +186,7 @@ fn sorted_order<T: Ord>(keys: &[T]) -> Vec<usize> {
 #[derive(Clone)]
 pub struct SqliteStore {
     db: Sqlite,
+    known: Arc<Mutex<Filters>>,
 }
 
 impl SqliteStore {
@@ -92,7 +195,10 @@ impl SqliteStore {
         let db = tokio::task::spawn_blocking(move || Sqlite::open_with(&path, MIGRATIONS, TUNING))
             .await
             .map_err(|e| StoreError::Corrupt(e.to_string()))??;
-        Ok(SqliteStore { db })
+        Ok(SqliteStore {
+            db,
+            known: Arc::default(),
+        })
     }
 
     pub(super) async fn find_links(
@@ -125,27 +231,35 @@ impl SqliteStore {
     ) -> Result<u64, StoreError> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         links.sort_unstable_by_key(|l| l.number_key);
+        let filters = self.known.clone();
         self.db
             .write(move |conn| {
+                let mut filters = filters.lock().unwrap_or_else(|p| p.into_inner());
                 let tx = conn.transaction()?;
+                let mut known = filters.current(&tx)?;
                 let mut inserted = 0;
                 {
-                    let mut known = tx.prepare_cached(KNOWN_LINK)?;
+                    let mut probe = tx.prepare_cached(KNOWN_LINK)?;
                     let mut insert = tx.prepare_cached(
                         "INSERT INTO links (agency, number_key, person_key, fugo, issued_at)
                          VALUES (?1, ?2, ?3, ?4, ?5)",
                     )?;
                     for link in &links {
                         let number = &link.number_key[..];
-                        let exists: bool = known
-                            .query_row(params![agency.as_str(), number, link.fugo.0], |row| {
-                                row.get(0)
-                            })?;
-                        if exists {
-                            continue;
+                        if known.as_ref().is_none_or(|k| k.may_exist(link)) {
+                            let exists: bool = probe.query_row(
+                                params![agency.as_str(), number, link.fugo.0],
+                                |row| row.get(0),
+                            )?;
+                            if exists {
+                                continue;
+                            }
                         }
                         let (person, fugo) = (&link.person_key[..], &link.fugo.0);
                         insert.execute(params![agency.as_str(), number, person, fugo, now])?;
+                        if let Some(k) = known.as_mut() {
+                            k.note(link);
+                        }
                         inserted += 1;
                     }
                 }

@@ -155,3 +155,52 @@ async fn link_statements_probe_their_indexes() {
          SCALAR SUBQUERY 2; SEARCH links USING INDEX links_fugo (fugo_tag=?)"
     );
 }
+
+/// The writer's filters skip probes of links that certainly do not exist; a link another
+/// connection wrote since they were filled, a link earlier in the same batch and a store
+/// too large for filters must still be found.
+#[tokio::test]
+async fn links_the_filters_have_not_seen_are_still_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let koiki = agency("koiki-13");
+    // Fills the filters.
+    let first = vec![link(key(1, 1), 1, "FIRSTFUGO1")];
+    assert_eq!(store.insert_links(koiki.clone(), first).await.unwrap(), 1);
+
+    // Written behind the store, by number and by 符号.
+    let behind = Connection::open(&path).unwrap();
+    let write_behind = |id: i64, number: [u8; 32], fugo: &str| {
+        behind
+            .execute(
+                "INSERT INTO links (id, agency, number_key, person_key, fugo, issued_at)
+                 VALUES (?1, 'koiki-13', ?2, ?3, ?4, 0)",
+                params![id, &number[..], &[id as u8; 32][..], fugo],
+            )
+            .unwrap()
+    };
+    write_behind(2, key(2, 2), "BEHINDFUGO2");
+    write_behind(3, key(3, 3), "BEHINDFUGO3");
+    let again = vec![
+        link(key(2, 2), 2, "OTHERFUGO2"),
+        link(key(30, 30), 3, "BEHINDFUGO3"),
+        // Twice in one batch: the second is a duplicate of the first.
+        link(key(4, 4), 4, "NEWFUGO4"),
+        link(key(4, 4), 4, "NEWFUGO4"),
+    ];
+    assert_eq!(store.insert_links(koiki.clone(), again).await.unwrap(), 1);
+    assert_eq!(store.count().await.unwrap(), 4);
+
+    // Past FILTER_MAX_LINKS (ids bound the count) the writer keeps no filters and probes all.
+    write_behind(FILTER_MAX_LINKS + 1, key(5, 5), "BEHINDFUGO5");
+    let big = vec![
+        link(key(5, 5), 5, "OTHERFUGO5"),
+        link(key(6, 6), 6, "NEWFUGO6"),
+    ];
+    assert_eq!(store.insert_links(koiki.clone(), big).await.unwrap(), 1);
+    assert!(matches!(*store.known.lock().unwrap(), Filters::Off));
+    let resend = vec![link(key(6, 6), 6, "NEWFUGO6")];
+    assert_eq!(store.insert_links(koiki, resend).await.unwrap(), 0);
+    assert_eq!(store.count().await.unwrap(), 6);
+}

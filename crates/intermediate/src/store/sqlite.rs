@@ -175,9 +175,7 @@ impl SqliteStore {
                 let mut known = known.lock().unwrap_or_else(|p| p.into_inner());
                 let applied = apply(conn, &tenant, seq, &ctx, items, &mut known);
                 if applied.is_err() {
-                    // Perhaps the filters missed a row written behind this store's back (and
-                    // the check after the inserts refused the chunk): the next chunk, or this
-                    // one sent again, fills them afresh from the table.
+                    // Whatever failed, the next chunk fills the filters afresh from the table.
                     *known = None;
                 }
                 applied
@@ -289,7 +287,7 @@ fn apply(
         |r| r.get(0),
     )?;
     let known = match known.take() {
-        Some(k) if !k.is_full() => known.insert(k),
+        Some(k) if k.is_current(&tx)? => known.insert(k),
         _ => known.insert(Known::load(&tx)?),
     };
     let existing = load_existing(&tx, tenant, &items, known)?;

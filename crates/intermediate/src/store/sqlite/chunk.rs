@@ -1,6 +1,7 @@
 //! Applying a chunk on SQLite: the look-ups the planner needs and the writes of its plan.
 
-use renkei_store::filter::{key_hash, KeyFilter};
+use renkei_store::filter::{key_hash, prefix_hash, KeyFilter};
+use renkei_store::sqlite::data_version;
 use renkei_store::StoreError;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -11,12 +12,16 @@ use crate::domain::plan::{Existing, Item, Plan};
 
 /// What the writer knows is stored, so that [`load_existing`] probes only keys that may be:
 /// filters of the subscribers' person keys (by the indexed 8-byte prefix, any tenant) and of
-/// their (tenant, 被保険者番号). Filled from the two indexes on the first chunk and again when
-/// full; every written subscriber is noted. Only a probe is skipped: the unique index on the
+/// their (tenant, 被保険者番号). Filled from the two indexes on the first chunk, again when
+/// full and again when another connection has written the database since
+/// (`PRAGMA data_version`); every written subscriber is noted. Only a probe is skipped: the unique index on the
 /// 被保険者番号 and the check after the inserts still guard the table.
 pub(crate) struct Known {
     persons: KeyFilter,
     insured: KeyFilter,
+    /// The writer's `data_version` when the filters were filled: another value means another
+    /// connection wrote since, and the filters are filled afresh.
+    data_version: i64,
 }
 
 impl Known {
@@ -30,6 +35,7 @@ impl Known {
         let mut known = Known {
             persons: KeyFilter::with_capacity(capacity),
             insured: KeyFilter::with_capacity(capacity),
+            data_version: data_version(conn)?,
         };
         let mut tags =
             conn.prepare("SELECT person_tag FROM subscribers INDEXED BY subscribers_person")?;
@@ -37,7 +43,7 @@ impl Known {
         while let Some(row) = rows.next()? {
             known
                 .persons
-                .insert(person_hash(row.get_ref(0)?.as_blob().map_err(corrupt)?));
+                .insert(prefix_hash(row.get_ref(0)?.as_blob().map_err(corrupt)?));
         }
         let mut numbers = conn.prepare(
             "SELECT insured_number, tenant FROM subscribers INDEXED BY subscribers_insured",
@@ -51,15 +57,18 @@ impl Known {
         Ok(known)
     }
 
-    pub(super) fn is_full(&self) -> bool {
-        self.persons.is_full() || self.insured.is_full()
+    /// Whether the filters still hold what `conn`'s tables do and have room for more.
+    pub(super) fn is_current(&self, conn: &Connection) -> Result<bool, StoreError> {
+        Ok(!self.persons.is_full()
+            && !self.insured.is_full()
+            && self.data_version == data_version(conn)?)
     }
 
     /// Notes what `plan` writes (before its transaction commits: a rollback leaves keys that
     /// are not stored, which only cost a probe).
     pub(super) fn note(&mut self, tenant: &str, plan: &Plan) {
         for s in plan.inserts.iter().chain(&plan.updates) {
-            self.persons.insert(person_hash(&s.person_key));
+            self.persons.insert(prefix_hash(&s.person_key));
             self.insured.insert(insured_hash(tenant, &s.insured_number));
         }
     }
@@ -67,14 +76,6 @@ impl Known {
 
 fn corrupt(e: rusqlite::types::FromSqlError) -> StoreError {
     StoreError::Corrupt(e.to_string())
-}
-
-/// The person key's indexed prefix: the key is a keyed hash, so its bytes are random already.
-fn person_hash(key: &[u8]) -> u64 {
-    let mut tag = [0u8; 8];
-    let n = key.len().min(8);
-    tag[..n].copy_from_slice(&key[..n]);
-    u64::from_le_bytes(tag)
 }
 
 fn insured_hash(tenant: &str, number: &str) -> u64 {
@@ -103,7 +104,7 @@ pub(super) fn load_existing(
     let mut found = Vec::new();
     let mut persons: Vec<&[u8; 32]> = ready()
         .map(|r| &r.person_key)
-        .filter(|k| known.persons.may_contain(person_hash(k.as_slice())))
+        .filter(|k| known.persons.may_contain(prefix_hash(k.as_slice())))
         .collect();
     persons.sort_unstable();
     persons.dedup();
