@@ -31,13 +31,6 @@ impl IntermediateClient {
         self.client.call::<StartRegistration>(req).await
     }
 
-    pub async fn register_chunk(
-        &self,
-        req: &RegisterChunkRequest,
-    ) -> Result<Vec<RowResult>, CallError> {
-        Ok(self.client.call::<RegisterChunk>(req).await?.results)
-    }
-
     /// A chunk encoded once (see [`IntermediateClient::register_encoded_chunk`]).
     pub fn encode_chunk(req: &RegisterChunkRequest) -> Result<Encoded<RegisterChunk>, CallError> {
         Encoded::new(req)

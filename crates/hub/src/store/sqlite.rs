@@ -24,7 +24,7 @@ use renkei_store::filter::{key_hash, prefix_hash, KeyFilter};
 use renkei_store::sqlite::{data_version, Sqlite, Tuning};
 use renkei_store::StoreError;
 use renkei_wire::msg::hub::Fugo;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::log::{self, LogHead, Row, StoredLog, COLUMNS};
 use super::NewLink;
@@ -235,7 +235,9 @@ impl SqliteStore {
         self.db
             .write(move |conn| {
                 let mut filters = filters.lock().unwrap_or_else(|p| p.into_inner());
-                let tx = conn.transaction()?;
+                // Immediate: nobody else can commit between the filters' version check and
+                // the inserts (a deferred transaction would take the write lock only there).
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let mut known = filters.current(&tx)?;
                 let mut inserted = 0;
                 {

@@ -14,8 +14,8 @@ use crate::domain::plan::{Existing, Item, Plan};
 /// filters of the subscribers' person keys (by the indexed 8-byte prefix, any tenant) and of
 /// their (tenant, 被保険者番号). Filled from the two indexes on the first chunk, again when
 /// full and again when another connection has written the database since
-/// (`PRAGMA data_version`); every written subscriber is noted. Only a probe is skipped: the unique index on the
-/// 被保険者番号 and the check after the inserts still guard the table.
+/// (`PRAGMA data_version`); every written subscriber is noted. Only a probe is skipped: the unique
+/// index on the 被保険者番号 and the check after the inserts still guard the table.
 pub(crate) struct Known {
     persons: KeyFilter,
     insured: KeyFilter,
