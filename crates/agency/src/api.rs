@@ -7,13 +7,14 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use http::StatusCode;
-use renkei_hub::party::{outcome_of, PartyLog, PartyRecord, Side};
+use renkei_ledger::party::{outcome_of, PartyLog, PartyRecord, Side};
 use renkei_wire::msg::agency::{AgencyInquire, AgencyInquireRequest};
 use renkei_wire::msg::inquiry::{
-    Inquire, InquireRequest, InquireResponse, Provide, ProvideRequest, ProvideResponse, Provided,
+    InquireRequest, InquireResponse, Provide, ProvideRequest, ProvideResponse, Provided,
 };
+use renkei_wire::peer::HubClient;
 use renkei_wire::signing::Signer;
-use renkei_wire::{ApiError, Body, CallError, Client, Endpoint, Identity, Role};
+use renkei_wire::{ApiError, Body, CallError, Endpoint, Identity, Role};
 
 use crate::store::Store;
 
@@ -24,7 +25,7 @@ pub struct Agency {
     /// This agency's own record of the exchanges it takes part in.
     pub records: PartyLog,
     pub signer: Signer,
-    pub hub: Client,
+    pub hub: HubClient,
 }
 
 fn store_error(e: renkei_store::StoreError) -> ApiError {
@@ -109,7 +110,7 @@ async fn inquire(
         signature: renkei_wire::signing::SenderSignature::empty(),
     };
     request.signature = agency.signer.sign_batched(&request.signed_message()).await;
-    match agency.hub.call::<Inquire>(&request).await {
+    match agency.hub.inquire(&request).await {
         Ok(answer) => {
             agency
                 .records

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use renkei_core::MyNumber;
 use renkei_store::{StoreError, StoreUrl};
 use renkei_wire::metrics::Metrics;
-use renkei_wire::msg::hub::{IssueFugo, IssueFugoRequest};
+use renkei_wire::peer::HubClient;
 use renkei_wire::server::{self, RunningServer};
 use renkei_wire::signing::Signer;
 use renkei_wire::tls::TlsError;
-use renkei_wire::{CallError, Client};
+use renkei_wire::CallError;
 use tokio::sync::watch;
 
 use crate::api::Agency;
@@ -58,10 +58,10 @@ impl Application {
     ) -> Result<Application, StartError> {
         let url = StoreUrl::parse(&config.store, &config.default_schema())?;
         let store = Store::open(&url).await?;
-        let hub = Client::new(config.tls.client_config()?, &config.hub_url);
+        let hub = HubClient::new(config.tls.client_config()?, &config.hub_url);
         let agency = Arc::new(Agency {
             code: config.code.clone(),
-            records: renkei_hub::party::PartyLog::start(store.engine()),
+            records: renkei_ledger::party::PartyLog::start(store.engine()),
             store,
             signer: Signer::load(&config.tls)?,
             hub,
@@ -100,14 +100,15 @@ impl Application {
     ) -> Result<u64, RegisterError> {
         let mut recorded = 0u64;
         for chunk in residents.chunks(FUGO_BATCH) {
-            let request = IssueFugoRequest {
-                agency: self.agency.code.clone(),
-                numbers: chunk.iter().map(|r| r.number.clone()).collect(),
-            };
-            let answer = self.agency.hub.call::<IssueFugo>(&request).await?;
+            let numbers: Vec<_> = chunk.iter().map(|r| r.number.clone()).collect();
+            let fugo = self
+                .agency
+                .hub
+                .issue_fugo(&self.agency.code, &numbers)
+                .await?;
             let new: Vec<NewResident> = chunk
                 .iter()
-                .zip(answer.fugo)
+                .zip(fugo)
                 .filter_map(|(r, fugo)| {
                     Some(NewResident {
                         atena: r.atena.clone(),

@@ -26,7 +26,7 @@ const SQLITE: &[&str] = &[
         PRIMARY KEY (fugo, info)
     ) WITHOUT ROWID;
 ",
-    renkei_hub::party::SQLITE,
+    renkei_ledger::party::SQLITE,
 ];
 
 const POSTGRES: &[&str] = &[
@@ -42,7 +42,7 @@ const POSTGRES: &[&str] = &[
         PRIMARY KEY (fugo, info)
     );
 ",
-    renkei_hub::party::POSTGRES,
+    renkei_ledger::party::POSTGRES,
 ];
 
 /// A resident to record, with everything held about them.
@@ -84,11 +84,11 @@ impl Store {
         })
     }
 
-    /// The engine, for this agency's own record of its exchanges ([`renkei_hub::party`]).
-    pub fn engine(&self) -> renkei_hub::party::Engine {
+    /// The engine, for this agency's own record of its exchanges ([`renkei_ledger::party`]).
+    pub fn engine(&self) -> renkei_ledger::party::Engine {
         match self {
-            Store::Sqlite(db) => renkei_hub::party::Engine::Sqlite(db.clone()),
-            Store::Postgres(db) => renkei_hub::party::Engine::Postgres(db.clone()),
+            Store::Sqlite(db) => renkei_ledger::party::Engine::Sqlite(db.clone()),
+            Store::Postgres(db) => renkei_ledger::party::Engine::Postgres(db.clone()),
         }
     }
 

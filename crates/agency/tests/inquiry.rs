@@ -8,13 +8,14 @@ use renkei_agency::app::ResidentToRegister;
 use renkei_agency::{holdings, AgencyConfig};
 use renkei_core::{MyNumber, ResidentCode, Sex};
 use renkei_hub::inquiry::evidence;
-use renkei_hub::record_log::verify_with;
-use renkei_hub::{DirectoryEntry, HubClient, HubConfig};
+use renkei_hub::{DirectoryEntry, HubConfig};
+use renkei_ledger::record_log::verify_with;
 use renkei_registry::{RegistryConfig, ResidentRecord};
 use renkei_store::testing::engines;
 use renkei_store::StoreUrl;
 use renkei_wire::msg::hub::Fugo;
 use renkei_wire::msg::inquiry::{Inquire, InquireRequest, InquireResponse, InquiryAnswer};
+use renkei_wire::peer::HubClient;
 use renkei_wire::pki::Pki;
 use renkei_wire::signing::{SignatureVerifier, Signer};
 use renkei_wire::tls::TlsFiles;
@@ -425,7 +426,7 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
         })
         .unwrap();
         assert_eq!(summary.entries, 606);
-        use renkei_hub::record_log::Outcome;
+        use renkei_ledger::record_log::Outcome;
         let outcomes: Vec<_> = log.entries[..6]
             .iter()
             .map(|e| e.exchange.outcome.clone())
@@ -448,7 +449,8 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
         forged[1].exchange.answer_signature = answer; // entry 2 (no record) "signed" with entry 1's
         let mut prev = forged[0].hash;
         for e in &mut forged[1..] {
-            e.hash = renkei_hub::record_log::entry_hash(&prev, e.seq, e.time_micros, &e.exchange);
+            e.hash =
+                renkei_ledger::record_log::entry_hash(&prev, e.seq, e.time_micros, &e.exchange);
             prev = e.hash;
         }
         let err = verify_with(&forged, &[], &net.log_public_key, |e| {
@@ -524,7 +526,7 @@ async fn concurrent_inquiries_are_batch_signed_and_every_entry_audits() {
 
         let log = net.hub.store().read_log().await.unwrap();
         assert_eq!(log.entries.len(), 48);
-        let proofs = |pick: fn(&renkei_hub::record_log::Entry) -> &Vec<u8>| {
+        let proofs = |pick: fn(&renkei_ledger::record_log::Entry) -> &Vec<u8>| {
             log.entries
                 .iter()
                 .filter(|e| evidence::decode(pick(e)).unwrap().0.batch.is_some())
@@ -538,7 +540,7 @@ async fn concurrent_inquiries_are_batch_signed_and_every_entry_audits() {
             "requests {batched_requests}, answers {batched_answers} of 48 batch-signed"
         );
         let verifier = SignatureVerifier::new(&net.pki.ca_cert_path()).unwrap();
-        let audit = |entries: &[renkei_hub::record_log::Entry]| {
+        let audit = |entries: &[renkei_ledger::record_log::Entry]| {
             // A fresh verifier each time: nothing remembered from the untouched log.
             let verifier = SignatureVerifier::new(&net.pki.ca_cert_path()).unwrap();
             verify_with(entries, &[], &net.log_public_key, |e| {
@@ -553,11 +555,11 @@ async fn concurrent_inquiries_are_batch_signed_and_every_entry_audits() {
             .entries,
             48
         );
-        let rehash = |entries: &mut Vec<renkei_hub::record_log::Entry>| {
+        let rehash = |entries: &mut Vec<renkei_ledger::record_log::Entry>| {
             let mut prev = entries[0].hash;
             for e in &mut entries[1..] {
                 e.hash =
-                    renkei_hub::record_log::entry_hash(&prev, e.seq, e.time_micros, &e.exchange);
+                    renkei_ledger::record_log::entry_hash(&prev, e.seq, e.time_micros, &e.exchange);
                 prev = e.hash;
             }
         };

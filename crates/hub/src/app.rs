@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use renkei_registry::RegistryClient;
 use renkei_store::{StoreError, StoreUrl};
 use renkei_wire::metrics::Metrics;
+use renkei_wire::peer::RegistryClient;
 use renkei_wire::server::{self, RunningServer};
 use renkei_wire::signing::SignatureVerifier;
 use renkei_wire::tls::TlsError;

@@ -8,9 +8,7 @@ use renkei_wire::{Identity, Role};
 
 use crate::config::HubKeys;
 
-/// The most 個人番号 one request may carry: as many as the intermediate's largest
-/// registration chunk, so that a chunk is one call (and at the hub one transaction).
-pub const MAX_BATCH: usize = 50_000;
+pub use renkei_wire::msg::hub::MAX_BATCH;
 
 /// Bytes of the HMAC kept in a 符号: 160 bits, 32 base32 letters.
 const FUGO_BYTES: usize = 20;

@@ -16,18 +16,18 @@ use renkei_store::StoreError;
 use renkei_wire::metrics::{Counter, Metrics};
 use renkei_wire::msg::inquiry::{
     answer_digest, answer_message, answer_message_parts, InquireRequest, InquireResponse,
-    InquiryAnswer, Provide, ProvideRequest, Provided, RecordInternalRequest,
-    RecordInternalResponse,
+    InquiryAnswer, ProvideRequest, Provided, RecordInternalRequest, RecordInternalResponse,
 };
+use renkei_wire::peer::ProviderClient;
 use renkei_wire::signing::{sha256, SenderSignature, SignatureVerifier};
 use renkei_wire::{CallError, Client, Identity, Role};
 
 use crate::config::DirectoryEntry;
 use crate::domain::{AgencyCode, Derivation};
 use crate::permission::{InstitutionKind, PermissionTable};
-use crate::record_log::{Exchange, Outcome};
 use crate::recorder::Recorder;
 use crate::store::Store;
+use renkei_ledger::record_log::{Exchange, Outcome};
 
 /// Why an inquiry could not even be considered (nothing is recorded for these: the hub
 /// cannot tell who is asked about, or who asks).
@@ -519,8 +519,8 @@ impl Inner {
             if left.is_zero() {
                 return Err(unavailable("期限切れ"));
             }
-            let call = provider.client.clone().with_timeout(left);
-            match call.call::<Provide>(forward).await {
+            let call = ProviderClient::from_client(provider.client.clone().with_timeout(left));
+            match call.provide(forward).await {
                 Ok(answer) => {
                     let message = answer_message(forward, &answer.answer);
                     return match self.verifier.verify(&answer.signature, &message) {

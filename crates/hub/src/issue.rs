@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use renkei_core::MyNumber;
-use renkei_registry::RegistryClient;
 use renkei_store::StoreError;
 use renkei_wire::metrics::{Counter, Metrics};
 use renkei_wire::msg::hub::Fugo;
+use renkei_wire::peer::RegistryClient;
 use renkei_wire::CallError;
 
 use crate::domain::{AgencyCode, Derivation};

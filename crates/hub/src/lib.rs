@@ -24,27 +24,23 @@
 //! derivation, and that 符号 finds the other agency's link through the same index.
 //!
 //! Rooms: [`domain`] (rules and derivation, no I/O), [`store`] (SQLite and PostgreSQL),
-//! [`issue`] (the issuing flow), [`api`] (handlers), [`client`], [`config`], [`app`].
+//! [`issue`] (the issuing flow), [`api`] (handlers), [`config`], [`app`].
 //! For 情報照会 (workflow 2), two rooms without I/O so far: [`permission`] (the table of
 //! permitted inquiries, 別表第二) and [`record_log`] (the tamper-evident 情報提供等記録).
 
 pub mod api;
 pub mod app;
-pub mod client;
 pub mod config;
 pub mod domain;
 pub mod inquiry;
 pub mod issue;
-pub mod party;
 /// The permission table is network-wide reference data (別表第二), kept in `wire` so that
 /// every system and the terminal read the same table; the hub is the one that enforces it.
 pub use renkei_wire::permission;
-pub mod record_log;
 pub mod recorder;
 pub mod store;
 
 pub use app::{Application, StartError};
-pub use client::HubClient;
 pub use config::{ConfigError, DirectoryEntry, HubConfig, HubKeys};
 pub use domain::{AgencyCode, Derivation, MAX_BATCH};
 pub use renkei_wire::msg::hub::Fugo;

@@ -17,8 +17,8 @@ use renkei_store::StoreError;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::record_log::{Entry, Exchange, LogWriter, Outcome};
 use crate::store::Store;
+use renkei_ledger::record_log::{Entry, Exchange, LogWriter, Outcome};
 
 mod memory;
 use memory::{key, Key, Memory};

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use renkei_core::crypto::{KeyedHasher, Sealer};
 use renkei_store::StoreError;
 use renkei_wire::metrics::Metrics;
+use renkei_wire::peer::{HubClient, RegistryClient};
 use renkei_wire::server::RunningServer;
 use renkei_wire::tls::TlsError;
-use renkei_wire::Client;
 use tokio::sync::watch;
 
 use crate::config::{ConfigError, IntermediateConfig};
@@ -39,8 +39,8 @@ impl Application {
     ) -> Result<Application, StartError> {
         let store = Store::open_url(&config.store).await?;
         let client_tls = config.tls.client_config()?;
-        let registry = Client::new(client_tls.clone(), &config.registry_url);
-        let hub = Client::new(client_tls, &config.hub_url);
+        let registry = RegistryClient::new(client_tls.clone(), &config.registry_url);
+        let hub = HubClient::new(client_tls, &config.hub_url);
         let metrics = Metrics::default();
         let relay_client = registry.clone();
         let registrar = Arc::new(Registrar::new(
@@ -53,9 +53,9 @@ impl Application {
         ));
         let inquiries = Arc::new(crate::inquiry::Inquiries {
             registrar: registrar.clone(),
-            hub: Client::new(config.tls.client_config()?, &config.hub_url),
+            hub: HubClient::new(config.tls.client_config()?, &config.hub_url),
             signer: renkei_wire::signing::Signer::load(&config.tls)?,
-            records: renkei_hub::party::PartyLog::start(crate::inquiry::store::engine(
+            records: renkei_ledger::party::PartyLog::start(crate::inquiry::store::engine(
                 registrar.store(),
             )),
         });

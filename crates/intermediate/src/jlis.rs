@@ -13,10 +13,10 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use renkei_wire::msg::registry::{
-    LookupAnswer, LookupRequest, LookupResidents, RelayLookup, RelaySearch, SearchAnswer,
-    SearchRequest, SearchResidents,
+    LookupAnswer, LookupRequest, RelayLookup, RelaySearch, SearchAnswer, SearchRequest,
 };
-use renkei_wire::{ApiError, Body, CallError, Client, Endpoint, Identity, Role};
+use renkei_wire::peer::RegistryClient;
+use renkei_wire::{ApiError, Body, CallError, Endpoint, Identity, Role};
 
 use crate::registration::Registrar;
 
@@ -24,11 +24,11 @@ use crate::registration::Registrar;
 /// registry.
 pub struct Relay {
     registrar: Arc<Registrar>,
-    registry: Client,
+    registry: RegistryClient,
 }
 
 impl Relay {
-    pub fn new(registrar: Arc<Registrar>, registry: Client) -> Relay {
+    pub fn new(registrar: Arc<Registrar>, registry: RegistryClient) -> Relay {
         Relay {
             registrar,
             registry,
@@ -79,10 +79,6 @@ impl Relay {
         }
         Ok(tenant.code)
     }
-
-    async fn forward<E: Endpoint>(&self, request: &E::Request) -> Result<E::Response, ApiError> {
-        self.registry.call::<E>(request).await.map_err(peer_error)
-    }
 }
 
 /// A registry refusal is passed on as it is; anything else is "J-LIS unavailable".
@@ -108,7 +104,7 @@ async fn lookup(
 ) -> Result<Json<LookupAnswer>, ApiError> {
     let tenant = relay.tenant(&caller, req.insurer_number.as_deref()).await?;
     req.on_behalf_of = Some(tenant);
-    Ok(Json(relay.forward::<LookupResidents>(&req).await?))
+    Ok(Json(relay.registry.lookup(&req).await.map_err(peer_error)?))
 }
 
 async fn search(
@@ -118,7 +114,7 @@ async fn search(
 ) -> Result<Json<SearchAnswer>, ApiError> {
     let tenant = relay.tenant(&caller, req.insurer_number.as_deref()).await?;
     req.on_behalf_of = Some(tenant);
-    Ok(Json(relay.forward::<SearchResidents>(&req).await?))
+    Ok(Json(relay.registry.search(&req).await.map_err(peer_error)?))
 }
 
 /// The relay's routes.

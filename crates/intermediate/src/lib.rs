@@ -9,7 +9,6 @@
 
 pub mod api;
 pub mod app;
-pub mod client;
 pub mod config;
 pub mod domain;
 pub mod fuhon;

@@ -8,12 +8,11 @@
 use renkei_core::crypto::{KeyedHasher, Sealer};
 use renkei_store::StoreError;
 use renkei_wire::metrics::{Counter, Metrics};
-use renkei_wire::msg::hub::{IssueFugo, IssueFugoRequest};
 use renkei_wire::msg::intermediate::{
     FinishRegistrationRequest, JobStatus, RegisterChunkRequest, RowResult, StartRegistrationRequest,
 };
-use renkei_wire::msg::registry::{IdentityQuery, VerifyIdentities};
-use renkei_wire::{CallError, Client, Identity, Role};
+use renkei_wire::peer::{HubClient, RegistryClient};
+use renkei_wire::{CallError, Identity, Role};
 
 use crate::domain::hold::code;
 use crate::domain::plan::{Item, Ready};
@@ -58,8 +57,8 @@ pub enum RegistrationError {
 
 pub struct Registrar {
     store: Store,
-    registry: Client,
-    hub: Client,
+    registry: RegistryClient,
+    hub: HubClient,
     hasher: KeyedHasher,
     sealer: Sealer,
     registered: Counter,
@@ -69,8 +68,8 @@ pub struct Registrar {
 impl Registrar {
     pub fn new(
         store: Store,
-        registry: Client,
-        hub: Client,
+        registry: RegistryClient,
+        hub: HubClient,
         hasher: KeyedHasher,
         sealer: Sealer,
         metrics: &Metrics,
@@ -257,10 +256,9 @@ impl Registrar {
             Vec::new()
         } else {
             self.registry
-                .call::<VerifyIdentities>(&IdentityQuery { numbers })
+                .verify(&numbers)
                 .await
                 .map_err(|e| unavailable(e, RegistrationError::RegistryUnavailable))?
-                .residents
         };
         let registry_done = std::time::Instant::now();
         let mut residents = residents.into_iter();
@@ -286,13 +284,9 @@ impl Registrar {
             Vec::new()
         } else {
             self.hub
-                .call::<IssueFugo>(&IssueFugoRequest {
-                    agency: tenant.code.clone(),
-                    numbers,
-                })
+                .issue_fugo(&tenant.code, &numbers)
                 .await
                 .map_err(|e| unavailable(e, RegistrationError::HubUnavailable))?
-                .fugo
         };
         let hub_done = std::time::Instant::now();
         let mut fugo = fugo.into_iter();

@@ -9,9 +9,7 @@ use renkei_core::text::{KanaName, PersonName};
 use renkei_core::{parse_date, Date, MyNumber, ResidentCode, Sex};
 use renkei_wire::Role;
 
-/// The most 個人番号 one request may carry: as many as the intermediate's largest
-/// registration chunk, so that a chunk is one call (and at the hub one transaction).
-pub const MAX_BATCH: usize = 50_000;
+pub use renkei_wire::msg::registry::MAX_BATCH;
 
 /// One resident as J-LIS holds them: 個人番号, 住民票コード and 本人確認情報.
 #[derive(Clone, PartialEq, Eq)]

@@ -14,14 +14,13 @@
 //! its plaintext never rests on disk, in logs or in metrics.
 //!
 //! Rooms: [`domain`] (rules, no I/O), [`store`] (SQLite and PostgreSQL), [`api`] (handlers),
-//! [`client`] (what other systems call), [`config`], [`app`] (start-up).
+//! [`config`], [`app`] (start-up).
 
 pub mod accuracy;
 pub mod api;
 pub mod app;
 pub mod audit;
 pub mod changes;
-pub mod client;
 pub mod config;
 pub mod domain;
 pub mod history;
@@ -31,7 +30,6 @@ pub mod load;
 pub mod store;
 
 pub use app::{Application, StartError};
-pub use client::RegistryClient;
 pub use config::{ConfigError, RegistryConfig, RegistryKeys};
 pub use domain::{ResidentRecord, RowError, MAX_BATCH};
 pub use load::{load_residents_csv, LoadError, LoadSummary};

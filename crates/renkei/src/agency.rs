@@ -6,11 +6,12 @@
 
 use std::path::PathBuf;
 
-use renkei_registry::RegistryClient;
 use renkei_terminal::input::EncodingChoice;
 use renkei_terminal::inquire::{call_error, new_request_id, print_answer};
 use renkei_terminal::profile::SandboxProfile;
-use renkei_wire::msg::agency::{AgencyInquire, AgencyInquireRequest};
+use renkei_wire::msg::agency::AgencyInquireRequest;
+use renkei_wire::peer::AgencyClient;
+use renkei_wire::peer::RegistryClient;
 use renkei_wire::tls::TlsFiles;
 use renkei_wire::Client;
 
@@ -131,8 +132,8 @@ pub async fn run(args: AgencyArgs) -> anyhow::Result<()> {
                 info,
                 provider: to,
             };
-            let answer = client
-                .call::<AgencyInquire>(&request)
+            let answer = AgencyClient::from_client(client)
+                .inquire(&request)
                 .await
                 .map_err(|e| call_error(&request.request_id, e))?;
             print_answer(&answer, json)?;

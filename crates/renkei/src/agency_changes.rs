@@ -9,11 +9,11 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use renkei_registry::RegistryClient;
 use renkei_terminal::input::{resolve, EncodingChoice, Rows};
 use renkei_wire::msg::resident_changes::{
     ChangeOutcome, ReportedChange, CHANGE_COLUMNS, CHANGE_RESULT_COLUMNS, MAX_CHANGES,
 };
+use renkei_wire::peer::RegistryClient;
 
 /// Counts of a run.
 #[derive(Debug, Default)]

@@ -10,9 +10,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use renkei_hub::inquiry::evidence;
-use renkei_hub::record_log::verify_with;
 use renkei_hub::store::Store;
 use renkei_hub::HubConfig;
+use renkei_ledger::record_log::verify_with;
 use renkei_store::StoreUrl;
 use renkei_wire::signing::SignatureVerifier;
 

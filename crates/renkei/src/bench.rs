@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use renkei_core::InsurerNumber;
-use renkei_intermediate::client::IntermediateClient;
 use renkei_synth::{DateStyle, Encoding, PopulationSpec, SubscriberFileSpec};
 use renkei_terminal::cli::group;
 use renkei_terminal::register::{register_file, RegisterOptions};
+use renkei_wire::peer::IntermediateClient;
 
 use crate::sandbox::{self, Sandbox, SandboxArgs};
 

@@ -20,13 +20,13 @@ use std::time::Instant;
 use renkei_core::InsurerNumber;
 use renkei_intermediate::domain::plan::{Item, Ready};
 use renkei_intermediate::domain::record::{parse_row, Header};
-use renkei_intermediate::fuhon::FuhonClient;
 use renkei_intermediate::store::{Applied, ChunkContext, NewJob, Store};
 use renkei_synth::{DateStyle, Encoding, FuhonFileSpec, PopulationSpec, SubscriberFileSpec};
 use renkei_terminal::cli::group;
 use renkei_terminal::fuhon::{send, Outcome, Sent, CHUNK_ROWS};
 use renkei_terminal::input::{EncodingChoice, Rows};
 use renkei_wire::msg::fuhon::{FuhonDriftRequest, FuhonKind, UploadMode, VersionInfo};
+use renkei_wire::peer::FuhonClient;
 use renkei_wire::Client;
 
 use crate::bench::{peak_memory_kib, reset_peak_memory};

@@ -16,10 +16,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use renkei_core::MyNumber;
-use renkei_registry::RegistryClient;
 use renkei_synth::{look_alike, resident, search_items, LookAlikeKind, PopulationSpec};
 use renkei_terminal::cli::group;
 use renkei_wire::msg::registry::{Basic4Query, LookupRequest, SearchRequest};
+use renkei_wire::peer::RegistryClient;
 
 use crate::sandbox::{self, Sandbox, SandboxArgs};
 

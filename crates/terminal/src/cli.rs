@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use renkei_core::InsurerNumber;
-use renkei_intermediate::client::IntermediateClient;
+use renkei_wire::peer::IntermediateClient;
 use renkei_wire::tls::TlsFiles;
 
 use crate::input::EncodingChoice;

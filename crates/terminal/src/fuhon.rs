@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use renkei_core::InsurerNumber;
-use renkei_intermediate::fuhon::FuhonClient;
 use renkei_wire::msg::fuhon::{
     CommitFuhonRequest, CommitFuhonResponse, DriftKind, FuhonChunkRequest, FuhonDriftRequest,
     FuhonKind, RowError, StartFuhonRequest, UploadMode, VersionInfo,
 };
 use renkei_wire::msg::intermediate::RawRow;
+use renkei_wire::peer::FuhonClient;
 use renkei_wire::tls::TlsFiles;
 use renkei_wire::{CallError, Client};
 

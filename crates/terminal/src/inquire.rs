@@ -6,9 +6,8 @@
 use std::sync::Arc;
 
 use renkei_core::InsurerNumber;
-use renkei_wire::msg::inquiry::{
-    InquireResponse, InquiryAnswer, InsurerInquire, InsurerInquireRequest,
-};
+use renkei_wire::msg::inquiry::{InquireResponse, InquiryAnswer, InsurerInquireRequest};
+use renkei_wire::peer::IntermediateClient;
 use renkei_wire::tls::TlsFiles;
 use renkei_wire::{CallError, Client};
 
@@ -56,7 +55,7 @@ pub async fn run(
     args: InquireArgs,
 ) -> Result<(), CliError> {
     let config = tls.client_config().map_err(|e| CliError(e.to_string()))?;
-    let client = Client::new(Arc::clone(&config), url);
+    let client = IntermediateClient::from_client(Client::new(Arc::clone(&config), url));
     let request = InsurerInquireRequest {
         request_id: args.request_id.unwrap_or_else(|| new_request_id("T")),
         insurer_number: insurer.as_str().to_owned(),
@@ -66,7 +65,7 @@ pub async fn run(
         provider: args.to,
     };
     let answer = client
-        .call::<InsurerInquire>(&request)
+        .inquire(&request)
         .await
         .map_err(|e| call_error(&request.request_id, e))?;
     print_answer(&answer, args.json)

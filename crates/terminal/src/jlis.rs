@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 
 use renkei_core::{parse_date, to_wareki, InsurerNumber, MyNumber, Sex};
 use renkei_wire::msg::registry::{
-    Basic4Query, Candidate, CurrentResident, ItemMatches, LookupAnswer, LookupRequest, RelayLookup,
-    RelaySearch, SearchAnswer, SearchRequest, DEFAULT_PURPOSE, PURPOSES,
+    Basic4Query, Candidate, CurrentResident, ItemMatches, LookupAnswer, LookupRequest,
+    SearchAnswer, SearchRequest, DEFAULT_PURPOSE, PURPOSES,
 };
+use renkei_wire::peer::IntermediateClient;
 use renkei_wire::tls::TlsFiles;
 use renkei_wire::{CallError, Client};
 
@@ -118,13 +119,13 @@ pub enum JlisCommand {
 /// The terminal's client for look-ups through the intermediate server.
 #[derive(Clone)]
 pub struct JlisClient {
-    client: Client,
+    client: IntermediateClient,
     insurer_number: String,
 }
 
 impl JlisClient {
     /// A client over an existing connection to the intermediate server (the web terminal's).
-    pub fn from_client(client: Client, insurer: &InsurerNumber) -> JlisClient {
+    pub fn from_client(client: IntermediateClient, insurer: &InsurerNumber) -> JlisClient {
         JlisClient {
             client,
             insurer_number: insurer.as_str().to_owned(),
@@ -134,7 +135,7 @@ impl JlisClient {
     pub fn new(tls: &TlsFiles, url: &str, insurer: &InsurerNumber) -> Result<JlisClient, CliError> {
         let config = tls.client_config().map_err(|e| CliError(e.to_string()))?;
         Ok(JlisClient {
-            client: Client::new(config, url),
+            client: IntermediateClient::from_client(Client::new(config, url)),
             insurer_number: insurer.as_str().to_owned(),
         })
     }
@@ -145,7 +146,7 @@ impl JlisClient {
         numbers: Vec<MyNumber>,
     ) -> Result<LookupAnswer, CallError> {
         self.client
-            .call::<RelayLookup>(&LookupRequest {
+            .lookup(&LookupRequest {
                 purpose: purpose.to_owned(),
                 insurer_number: Some(self.insurer_number.clone()),
                 on_behalf_of: None,
@@ -161,7 +162,7 @@ impl JlisClient {
         queries: Vec<Basic4Query>,
     ) -> Result<SearchAnswer, CallError> {
         self.client
-            .call::<RelaySearch>(&SearchRequest {
+            .search(&SearchRequest {
                 purpose: purpose.to_owned(),
                 insurer_number: Some(self.insurer_number.clone()),
                 on_behalf_of: None,

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use renkei_core::InsurerNumber;
-use renkei_intermediate::client::IntermediateClient;
 use renkei_wire::msg::intermediate::{
     FinishRegistrationRequest, RawRow, RegisterChunkRequest, RowOutcome, RowResult,
     StartRegistrationRequest,
 };
+use renkei_wire::peer::IntermediateClient;
 use renkei_wire::CallError;
 
 use crate::input::{digest_and_count, resolve, EncodingChoice, Rows};

@@ -13,6 +13,7 @@ pub mod files;
 pub mod identity;
 pub mod metrics;
 pub mod msg;
+pub mod peer;
 pub mod permission;
 pub mod pki;
 pub mod server;

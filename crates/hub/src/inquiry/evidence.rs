@@ -8,7 +8,7 @@
 use renkei_wire::msg::inquiry::{answer_message_parts, request_message};
 use renkei_wire::signing::{BatchProof, SenderSignature, SignatureVerifier};
 
-use crate::record_log::{Entry, Outcome};
+use renkei_ledger::record_log::{Entry, Outcome};
 
 pub fn encode(s: &SenderSignature, digest: &[u8; 32]) -> Vec<u8> {
     let path = s.batch.as_ref().map_or(0, |b| 8 + 32 * b.path.len());

@@ -21,7 +21,7 @@ impl Inner {
         &self,
         asker: &str,
         request_id: &str,
-    ) -> Result<Vec<crate::record_log::Entry>, StoreError> {
+    ) -> Result<Vec<renkei_ledger::record_log::Entry>, StoreError> {
         match self.recorder.recorded(asker, request_id) {
             Some(entries) => Ok(entries),
             None => self.store.recorded(asker, request_id).await,

@@ -19,7 +19,7 @@ use std::collections::hash_map::{IntoIter, RandomState};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
-use crate::record_log::{Entry, Exchange, Outcome};
+use renkei_ledger::record_log::{Entry, Exchange, Outcome};
 
 /// (asker, request id, final outcome?)
 pub(super) type Key = (String, String, bool);

@@ -8,7 +8,7 @@
 
 use renkei_store::StoreError;
 
-use crate::record_log::{Checkpoint, Entry, Exchange, Outcome};
+use renkei_ledger::record_log::{Checkpoint, Entry, Exchange, Outcome};
 
 pub(super) const SQLITE: &str = "
     CREATE TABLE record_log (

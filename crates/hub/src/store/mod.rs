@@ -14,7 +14,7 @@ use renkei_store::{StoreError, StoreUrl};
 use renkei_wire::msg::hub::Fugo;
 
 use crate::domain::AgencyCode;
-use crate::record_log::{Checkpoint, Entry};
+use renkei_ledger::record_log::{Checkpoint, Entry};
 
 pub use log::{LogHead, StoredLog};
 pub use postgres::PgStore;

@@ -13,7 +13,7 @@ use renkei_wire::msg::hub::Fugo;
 use super::log::{self, LogHead, Row, StoredLog, COLUMNS};
 use super::NewLink;
 use crate::domain::AgencyCode;
-use crate::record_log::{Checkpoint, Entry};
+use renkei_ledger::record_log::{Checkpoint, Entry};
 
 const MIGRATIONS: &[&str] = &[
     "

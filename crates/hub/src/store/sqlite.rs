@@ -29,7 +29,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use super::log::{self, LogHead, Row, StoredLog, COLUMNS};
 use super::NewLink;
 use crate::domain::AgencyCode;
-use crate::record_log::{Checkpoint, Entry, Outcome};
+use renkei_ledger::record_log::{Checkpoint, Entry, Outcome};
 
 const MIGRATIONS: &[&str] = &[
     "

@@ -1,9 +1,10 @@
 //! A private CA, a seeded registry and hubs on random ports.
 
 use renkei_core::{MyNumber, ResidentCode, Sex};
-use renkei_hub::{HubClient, HubConfig, HubKeys};
+use renkei_hub::{HubConfig, HubKeys};
 use renkei_registry::{RegistryConfig, ResidentRecord};
 use renkei_store::StoreUrl;
+use renkei_wire::peer::HubClient;
 use renkei_wire::pki::Pki;
 use renkei_wire::tls::TlsFiles;
 use renkei_wire::{Identity, Role};

@@ -6,10 +6,10 @@
 use std::collections::HashSet;
 
 use renkei_core::crypto::Key32;
-use renkei_hub::record_log::{verify, Exchange, Outcome};
 use renkei_hub::recorder::Recorder;
 use renkei_hub::store::Store;
 use renkei_hub::HubKeys;
+use renkei_ledger::record_log::{verify, Exchange, Outcome};
 use renkei_store::testing::engines;
 
 fn keys() -> HubKeys {

@@ -5,5 +5,4 @@ mod api;
 mod at_rest;
 mod helpers;
 mod log_store;
-mod party;
 mod store;

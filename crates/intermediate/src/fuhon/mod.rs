@@ -8,7 +8,6 @@
 //! bad row. A drift check compares a 正本 extract with the current 副本 ([`drift`]).
 
 pub mod api;
-pub mod client;
 pub mod delta;
 pub mod drift;
 pub mod read;
@@ -16,7 +15,6 @@ pub mod record;
 pub mod service;
 pub mod store;
 
-pub use client::FuhonClient;
 pub use read::{FuhonRecord, RecordsAsOf};
 pub use service::{FuhonError, FuhonService};
 pub use store::FuhonStore;

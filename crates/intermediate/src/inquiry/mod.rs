@@ -16,23 +16,24 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use renkei_hub::party::{outcome_of, PartyLog, PartyRecord, Side};
-use renkei_hub::record_log::Outcome;
+use renkei_ledger::party::{outcome_of, PartyLog, PartyRecord, Side};
+use renkei_ledger::record_log::Outcome;
 use renkei_wire::msg::hub::Fugo;
 use renkei_wire::msg::inquiry::{
-    answer_digest, answer_message_parts, Inquire, InquireRequest, InquireResponse, InquiryAnswer,
+    answer_digest, answer_message_parts, InquireRequest, InquireResponse, InquiryAnswer,
     InsurerInquire, InsurerInquireRequest, Provide, ProvideRequest, ProvideResponse, Provided,
-    RecordInternal, RecordInternalRequest,
+    RecordInternalRequest,
 };
+use renkei_wire::peer::HubClient;
 use renkei_wire::signing::{SenderSignature, Signer};
-use renkei_wire::{ApiError, Body, CallError, Client, Endpoint, Identity, Role};
+use renkei_wire::{ApiError, Body, CallError, Endpoint, Identity, Role};
 
 use crate::registration::Registrar;
 
 /// What the inquiry handlers share.
 pub struct Inquiries {
     pub registrar: Arc<Registrar>,
-    pub hub: Client,
+    pub hub: HubClient,
     pub signer: Signer,
     /// The tenants' own record of the exchanges they take part in, as asker and provider.
     pub records: PartyLog,
@@ -126,7 +127,7 @@ async fn insurer_inquire(
     if internal {
         return between_tenants(&me, &req.branch, request).await.map(Json);
     }
-    match me.hub.call::<Inquire>(&request).await {
+    match me.hub.inquire(&request).await {
         Ok(answer) => {
             keep(
                 &me,
@@ -202,7 +203,7 @@ async fn between_tenants(
     let request_id = inquiry.request_id.clone();
     let recorded = me
         .hub
-        .call::<RecordInternal>(&RecordInternalRequest {
+        .record_internal(&RecordInternalRequest {
             inquiry: inquiry.clone(),
             answer_kind: kind,
             answer_digest: digest,

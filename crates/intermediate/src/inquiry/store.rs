@@ -11,11 +11,11 @@ use crate::store::{sqlite_schema, Store};
 /// 符号 by prefix instead ([`crate::store::sqlite_schema`]).
 pub const MIGRATION: &str = "CREATE INDEX subscribers_fugo ON subscribers (tenant, fugo);";
 
-/// The engine, for the tenants' own record of their exchanges ([`renkei_hub::party`]).
-pub fn engine(store: &Store) -> renkei_hub::party::Engine {
+/// The engine, for the tenants' own record of their exchanges ([`renkei_ledger::party`]).
+pub fn engine(store: &Store) -> renkei_ledger::party::Engine {
     match store {
-        Store::Sqlite(s) => renkei_hub::party::Engine::Sqlite(s.db.clone()),
-        Store::Postgres(s) => renkei_hub::party::Engine::Postgres(s.db.clone()),
+        Store::Sqlite(s) => renkei_ledger::party::Engine::Sqlite(s.db.clone()),
+        Store::Postgres(s) => renkei_ledger::party::Engine::Postgres(s.db.clone()),
     }
 }
 

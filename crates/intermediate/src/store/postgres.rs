@@ -52,7 +52,7 @@ CREATE TABLE reg_chunks (
 ",
     crate::inquiry::store::MIGRATION,
     crate::fuhon::store::PG_MIGRATION,
-    renkei_hub::party::POSTGRES,
+    renkei_ledger::party::POSTGRES,
     // Version 5: the current version of each 資格 history lives in `subscribers` (see
     // crate::store::sqlite::schema::CURRENT_VERSION_IN_SUBSCRIBERS).
     "

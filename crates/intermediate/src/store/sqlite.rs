@@ -28,7 +28,7 @@ const MIGRATIONS: &[&str] = &[
     schema::REGISTRATION,
     crate::inquiry::store::MIGRATION,
     crate::fuhon::store::SQLITE_MIGRATION,
-    renkei_hub::party::SQLITE,
+    renkei_ledger::party::SQLITE,
     schema::SLIM_INDEXES,
     schema::CURRENT_VERSION_IN_SUBSCRIBERS,
 ];

@@ -1,7 +1,7 @@
 //! The registry's API over real mutual TLS, through the typed client.
 
-use renkei_registry::RegistryClient;
 use renkei_wire::msg::registry::{IdentityQuery, VerifyIdentities};
+use renkei_wire::peer::RegistryClient;
 use renkei_wire::{CallError, Client, Role};
 
 use crate::helpers::{number, resident, spawn_registry, unknown, TestPki};

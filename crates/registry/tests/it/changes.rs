@@ -5,13 +5,14 @@
 
 use renkei_registry::config::{RegistryConfig, RegistryKeys};
 use renkei_registry::history::{ChangeKind, RemovalReason};
-use renkei_registry::{Application, RegistryClient, ResidentRecord};
+use renkei_registry::{Application, ResidentRecord};
 use renkei_store::testing::engines;
 use renkei_store::StoreUrl;
 use renkei_wire::msg::registry::{Basic4Query, LookupRequest, SearchRequest};
 use renkei_wire::msg::resident_changes::{
     ChangeOutcome, ChangeReport, ReportResidentChanges, ReportedChange,
 };
+use renkei_wire::peer::RegistryClient;
 use renkei_wire::{CallError, Client, Role};
 use time::macros::date;
 use tokio::sync::watch;

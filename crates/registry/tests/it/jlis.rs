@@ -4,9 +4,9 @@
 use renkei_core::Sex;
 use renkei_registry::history::{ChangeKind, HistoryEntry, RemovalReason, ResidentChange};
 use renkei_registry::jlis::LookupKind;
-use renkei_registry::RegistryClient;
 use renkei_store::testing::engines;
 use renkei_wire::msg::registry::{Basic4Query, ItemMatch, LookupRequest, SearchRequest};
+use renkei_wire::peer::RegistryClient;
 use renkei_wire::{CallError, Role};
 use time::macros::date;
 

@@ -26,8 +26,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use renkei_intermediate::client::IntermediateClient;
 use renkei_store::StoreError;
+use renkei_wire::peer::IntermediateClient;
 use renkei_wire::tls::{TlsError, TlsFiles};
 use renkei_wire::Client;
 use serde::{Deserialize, Serialize};

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
 
+/// The most 個人番号 one request may carry: as many as the intermediate's largest
+/// registration chunk, so that a chunk is one call (and at the hub one transaction).
+pub const MAX_BATCH: usize = 50_000;
+
 /// 機関別符号: an opaque per-(person, agency) pseudonym. Only `hub` can link two agencies'
 /// 符号 for one person.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
 
+/// The most 個人番号 one request may carry: as many as the intermediate's largest
+/// registration chunk, so that a chunk is one call (and at the hub one transaction).
+pub const MAX_BATCH: usize = 50_000;
+
 /// 本人確認情報: the resident's 基本4情報 as J-LIS holds them now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResidentIdentity {

@@ -19,11 +19,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use renkei_core::InsurerNumber;
-use renkei_intermediate::fuhon::FuhonClient;
 use renkei_wire::msg::fuhon::{
     DriftKind, FuhonDriftRequest, FuhonKind, FuhonVersionsRequest, RowError, UploadMode,
     VersionInfo,
 };
+use renkei_wire::peer::FuhonClient;
 use serde::{Deserialize, Serialize};
 
 use super::registration::files::{attachment, file_stream, save};

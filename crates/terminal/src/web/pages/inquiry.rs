@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use renkei_wire::msg::inquiry::{InquiryAnswer, InsurerInquire, InsurerInquireRequest};
+use renkei_wire::msg::inquiry::{InquiryAnswer, InsurerInquireRequest};
 use renkei_wire::permission::{InstitutionKind, PermissionTable};
 use renkei_wire::CallError;
 use serde::{Deserialize, Serialize};
@@ -359,7 +359,7 @@ async fn send(
         .tenants
         .get(staff.tenant())
         .ok_or_else(|| "この端末にはこの保険者の証明書が設定されていません。".to_owned())?;
-    match tenant.wire.call::<InsurerInquire>(request).await {
+    match tenant.client.inquire(request).await {
         Ok(r) => Ok((r.answer, r.record as i64)),
         Err(e) if e.is_retryable() => Ok((
             InquiryAnswer::Unavailable {

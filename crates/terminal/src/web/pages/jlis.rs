@@ -153,7 +153,7 @@ fn client(
         .get(staff.tenant())
         .ok_or_else(|| "この端末にはこの保険者の証明書が設定されていません。".to_owned())?;
     Ok((
-        JlisClient::from_client(tenant.wire.clone(), &number),
+        JlisClient::from_client(tenant.client.clone(), &number),
         number,
     ))
 }

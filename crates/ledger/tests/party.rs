@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
-use renkei_hub::party::{reconcile, Engine, PartyLog, PartyRecord, PartyRecords, Side};
-use renkei_hub::record_log::{Entry, Exchange, LogWriter, Outcome};
+use renkei_ledger::party::{reconcile, Engine, PartyLog, PartyRecord, PartyRecords, Side};
+use renkei_ledger::record_log::{Entry, Exchange, LogWriter, Outcome};
 use renkei_store::postgres::Postgres;
 use renkei_store::sqlite::Sqlite;
 use renkei_store::testing::engines;
@@ -13,10 +13,10 @@ use renkei_store::StoreUrl;
 async fn open(url: &StoreUrl) -> Engine {
     match url {
         StoreUrl::Sqlite(path) => {
-            Engine::Sqlite(Sqlite::open(path, &[renkei_hub::party::SQLITE]).unwrap())
+            Engine::Sqlite(Sqlite::open(path, &[renkei_ledger::party::SQLITE]).unwrap())
         }
         StoreUrl::Postgres { conn, schema } => Engine::Postgres(
-            Postgres::connect(conn, schema, &[renkei_hub::party::POSTGRES])
+            Postgres::connect(conn, schema, &[renkei_ledger::party::POSTGRES])
                 .await
                 .unwrap(),
         ),

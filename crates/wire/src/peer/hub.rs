@@ -3,12 +3,17 @@
 
 use std::sync::Arc;
 
+use super::same_length;
+use crate::msg::hub::{Fugo, IssueFugo, IssueFugoRequest};
+use crate::msg::inquiry::{
+    Inquire, InquireRequest, InquireResponse, RecordInternal, RecordInternalRequest,
+    RecordInternalResponse,
+};
+use crate::{CallError, Client};
 use renkei_core::MyNumber;
-use renkei_wire::msg::hub::{Fugo, IssueFugo, IssueFugoRequest};
-use renkei_wire::{CallError, Client};
 use rustls::ClientConfig;
 
-use crate::domain::MAX_BATCH;
+use crate::msg::hub::MAX_BATCH;
 
 #[derive(Clone)]
 pub struct HubClient {
@@ -42,15 +47,22 @@ impl HubClient {
                 numbers: chunk.to_vec(),
             };
             let answer = self.client.call::<IssueFugo>(&request).await?;
-            if answer.fugo.len() != chunk.len() {
-                return Err(CallError::Decode(format!(
-                    "応答の件数が一致しません（{}件の照会に{}件）",
-                    chunk.len(),
-                    answer.fugo.len()
-                )));
-            }
-            out.extend(answer.fugo);
+            out.extend(same_length(chunk.len(), answer.fugo)?);
         }
         Ok(out)
+    }
+
+    /// An inquiry, signed by the asker, for the hub to authorize, convert and forward.
+    pub async fn inquire(&self, req: &InquireRequest) -> Result<InquireResponse, CallError> {
+        self.client.call::<Inquire>(req).await
+    }
+
+    /// An exchange between two insurer tenants of `intermediate`: authorized and recorded by
+    /// the hub, answered inside `intermediate`.
+    pub async fn record_internal(
+        &self,
+        req: &RecordInternalRequest,
+    ) -> Result<RecordInternalResponse, CallError> {
+        self.client.call::<RecordInternal>(req).await
     }
 }

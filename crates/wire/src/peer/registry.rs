@@ -3,19 +3,20 @@
 
 use std::sync::Arc;
 
-use renkei_core::{MyNumber, ResidentCode};
-use renkei_wire::msg::registry::{
+use super::{check_count, same_length};
+use crate::msg::registry::{
     IdentityQuery, LookupAnswer, LookupRequest, LookupResidents, ResidentCodeQuery,
     ResidentIdentity, ResolveResidentCodes, SearchAnswer, SearchRequest, SearchResidents,
     VerifyIdentities,
 };
-use renkei_wire::msg::resident_changes::{
+use crate::msg::resident_changes::{
     ChangeReport, ChangeResult, ReportResidentChanges, ReportedChange, MAX_CHANGES,
 };
-use renkei_wire::{CallError, Client};
+use crate::{CallError, Client};
+use renkei_core::{MyNumber, ResidentCode};
 use rustls::ClientConfig;
 
-use crate::domain::MAX_BATCH;
+use crate::msg::registry::MAX_BATCH;
 
 #[derive(Clone)]
 pub struct RegistryClient {
@@ -74,17 +75,17 @@ impl RegistryClient {
 }
 
 impl RegistryClient {
-    /// 個人番号 → current 基本4情報 (at most [`crate::jlis::MAX_LOOKUP_BATCH`] numbers).
+    /// 個人番号 → current 基本4情報 (at most 1,000 numbers).
     pub async fn lookup(&self, request: &LookupRequest) -> Result<LookupAnswer, CallError> {
         let answer = self.client.call::<LookupResidents>(request).await?;
-        same_length(request.numbers.len(), answer.residents.clone())?;
+        check_count(request.numbers.len(), answer.residents.len())?;
         Ok(answer)
     }
 
     /// 基本4情報 → ranked candidates, one list per query.
     pub async fn search(&self, request: &SearchRequest) -> Result<SearchAnswer, CallError> {
         let answer = self.client.call::<SearchResidents>(request).await?;
-        same_length(request.queries.len(), answer.results.clone())?;
+        check_count(request.queries.len(), answer.results.len())?;
         Ok(answer)
     }
 }
@@ -107,17 +108,5 @@ impl RegistryClient {
             out.extend(same_length(chunk.len(), answer.results)?);
         }
         Ok(out)
-    }
-}
-
-/// An answer must have one entry per number asked, or the order cannot be trusted.
-fn same_length<T>(asked: usize, answers: Vec<T>) -> Result<Vec<T>, CallError> {
-    if answers.len() == asked {
-        Ok(answers)
-    } else {
-        Err(CallError::Decode(format!(
-            "応答の件数が一致しません（{asked}件の照会に{}件）",
-            answers.len()
-        )))
     }
 }

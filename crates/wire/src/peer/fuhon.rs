@@ -1,12 +1,12 @@
 //! What an insurer's terminal uses to call 副本作成.
 
-use renkei_wire::msg::fuhon::{
+use crate::msg::fuhon::{
     CommitFuhon, CommitFuhonRequest, CommitFuhonResponse, FuhonChunk, FuhonChunkRequest,
     FuhonChunkResponse, FuhonDrift, FuhonDriftRequest, FuhonDriftResponse, FuhonVersions,
     FuhonVersionsRequest, FuhonVersionsResponse, StartFuhonRequest, StartFuhonResponse,
     StartFuhonUpload,
 };
-use renkei_wire::{CallError, Client};
+use crate::{CallError, Client};
 
 #[derive(Clone)]
 pub struct FuhonClient {

@@ -1,11 +1,16 @@
 //! What an insurer's terminal uses to call the intermediate server.
 
-use renkei_wire::msg::intermediate::{
+use super::check_count;
+use crate::msg::inquiry::{InquireResponse, InsurerInquire, InsurerInquireRequest};
+use crate::msg::intermediate::{
     FinishRegistration, FinishRegistrationRequest, JobStatus, RegisterChunk, RegisterChunkRequest,
     RowResult, StartRegistration, StartRegistrationRequest,
 };
-use renkei_wire::tls::{TlsError, TlsFiles};
-use renkei_wire::{CallError, Client, Encoded};
+use crate::msg::registry::{
+    LookupAnswer, LookupRequest, RelayLookup, RelaySearch, SearchAnswer, SearchRequest,
+};
+use crate::tls::{TlsError, TlsFiles};
+use crate::{CallError, Client, Encoded};
 
 #[derive(Clone)]
 pub struct IntermediateClient {
@@ -50,5 +55,24 @@ impl IntermediateClient {
         req: &FinishRegistrationRequest,
     ) -> Result<JobStatus, CallError> {
         self.client.call::<FinishRegistration>(req).await
+    }
+
+    /// An inquiry about one of the insurer's subscribers, by 被保険者枝番.
+    pub async fn inquire(&self, req: &InsurerInquireRequest) -> Result<InquireResponse, CallError> {
+        self.client.call::<InsurerInquire>(req).await
+    }
+
+    /// 個人番号 → current 基本4情報 at J-LIS, relayed for the insurer.
+    pub async fn lookup(&self, req: &LookupRequest) -> Result<LookupAnswer, CallError> {
+        let answer = self.client.call::<RelayLookup>(req).await?;
+        check_count(req.numbers.len(), answer.residents.len())?;
+        Ok(answer)
+    }
+
+    /// 基本4情報 → ranked candidates at J-LIS, relayed for the insurer.
+    pub async fn search(&self, req: &SearchRequest) -> Result<SearchAnswer, CallError> {
+        let answer = self.client.call::<RelaySearch>(req).await?;
+        check_count(req.queries.len(), answer.results.len())?;
+        Ok(answer)
     }
 }

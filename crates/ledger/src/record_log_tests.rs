@@ -282,12 +282,12 @@ proptest! {
 
 #[test]
 fn a_refusal_is_recorded_by_its_stable_code() {
-    let t = crate::permission::PermissionTable::builtin();
+    let t = renkei_wire::permission::PermissionTable::builtin();
     let refusal = t
         .authorize(
-            crate::permission::InstitutionKind::Municipality,
+            renkei_wire::permission::InstitutionKind::Municipality,
             "K01",
-            crate::permission::InstitutionKind::Municipality,
+            renkei_wire::permission::InstitutionKind::Municipality,
             "J01",
         )
         .unwrap_err();

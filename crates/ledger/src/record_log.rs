@@ -41,8 +41,8 @@ pub enum Outcome {
     Unavailable,
 }
 
-impl From<&crate::permission::Refusal> for Outcome {
-    fn from(r: &crate::permission::Refusal) -> Outcome {
+impl From<&renkei_wire::permission::Refusal> for Outcome {
+    fn from(r: &renkei_wire::permission::Refusal) -> Outcome {
         Outcome::Refused(r.code().to_owned())
     }
 }
