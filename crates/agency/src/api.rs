@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use http::StatusCode;
+use renkei_core::AgencyCode;
 use renkei_ledger::party::{outcome_of, PartyLog, PartyRecord, Side};
 use renkei_wire::msg::agency::{AgencyInquire, AgencyInquireRequest};
 use renkei_wire::msg::inquiry::{
@@ -20,7 +21,7 @@ use crate::store::Store;
 
 /// What the handlers share.
 pub struct Agency {
-    pub code: String,
+    pub code: AgencyCode,
     pub store: Store,
     /// This agency's own record of the exchanges it takes part in.
     pub records: PartyLog,
@@ -78,7 +79,7 @@ async fn inquire(
     caller: Identity,
     body: Result<Body<AgencyInquireRequest>, ApiError>,
 ) -> Result<Json<InquireResponse>, ApiError> {
-    if caller.role != Role::Agency || caller.code != agency.code {
+    if caller.role != Role::Agency || caller.code != agency.code.as_str() {
         return Err(ApiError::forbidden(format!(
             "この機関（{}）の職員だけが照会できます（規則: 照会は自機関分に限る）",
             agency.code

@@ -2,13 +2,14 @@
 
 use std::path::Path;
 
+use renkei_core::AgencyCode;
 use renkei_wire::tls::TlsFiles;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AgencyConfig {
     /// Institution code, as in its certificate, e.g. `city-131121`.
-    pub code: String,
+    pub code: AgencyCode,
     /// Japanese name, e.g. 世田谷区.
     pub name: String,
     /// Address to listen on (`127.0.0.1:0` picks a free port).

@@ -149,7 +149,7 @@ async fn start(url: &StoreUrl) -> Net {
     let (agency_stop, agency_shutdown) = watch::channel(false);
     let agency = renkei_agency::Application::build(
         AgencyConfig {
-            code: CITY.into(),
+            code: CITY.parse().unwrap(),
             name: "千代田区".into(),
             listen: format!("127.0.0.1:{agency_port}"),
             store: url_string(url, "city"),
@@ -193,11 +193,11 @@ async fn start(url: &StoreUrl) -> Net {
 fn request(signer: &Signer, id: &str, fugo: &Fugo, task: &str, info: &str) -> InquireRequest {
     let mut r = InquireRequest {
         request_id: id.into(),
-        asker: KOIKI.into(),
+        asker: KOIKI.parse().unwrap(),
         fugo: fugo.clone(),
-        task: task.into(),
-        info: info.into(),
-        provider: CITY.into(),
+        task: task.parse().unwrap(),
+        info: info.parse().unwrap(),
+        provider: CITY.parse().unwrap(),
         signature: signer.sign(b""),
     };
     r.signature = signer.sign(&r.signed_message());
@@ -220,11 +220,14 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
         let as_intermediate =
             HubClient::new(net.intermediate.client_config().unwrap(), &net.hub_url);
         let koiki_fugo = as_intermediate
-            .issue_fugo(KOIKI, &(0..8).map(number).collect::<Vec<_>>())
+            .issue_fugo(
+                &KOIKI.parse().unwrap(),
+                &(0..8).map(number).collect::<Vec<_>>(),
+            )
             .await
             .unwrap();
         let city_fugo = as_intermediate
-            .issue_fugo(CITY, &[number(1)])
+            .issue_fugo(&CITY.parse().unwrap(), &[number(1)])
             .await
             .unwrap();
         let f = |i: usize| koiki_fugo[i].clone().unwrap();
@@ -306,7 +309,7 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
             .await;
         assert!(matches!(unknown, Err(CallError::Api(e)) if e.code == "unknown_fugo"));
         let mut forged = request(&signer, "q-6", &f(2), "K01", "J01");
-        forged.info = "J02".into();
+        forged.info = "J02".parse().unwrap();
         assert!(
             matches!(net.inquire(&forged).await, Err(CallError::Api(e)) if e.code == "bad_signature")
         );
@@ -327,11 +330,11 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
 
         // A provider that never answers: unavailable within the deadline (500 ms).
         as_intermediate
-            .issue_fugo(HUNG, &[number(2)])
+            .issue_fugo(&HUNG.parse().unwrap(), &[number(2)])
             .await
             .unwrap();
         let mut to_hung = request(&signer, "q-hung", &f(2), "K01", "J01");
-        to_hung.provider = HUNG.into();
+        to_hung.provider = HUNG.parse().unwrap();
         to_hung.signature = signer.sign(&to_hung.signed_message());
         let started = Instant::now();
         let hung = net.inquire(&to_hung).await.unwrap();
@@ -490,7 +493,10 @@ async fn concurrent_inquiries_are_batch_signed_and_every_entry_audits() {
         let as_intermediate =
             HubClient::new(net.intermediate.client_config().unwrap(), &net.hub_url);
         let fugo = as_intermediate
-            .issue_fugo(KOIKI, &(0..5).map(number).collect::<Vec<_>>())
+            .issue_fugo(
+                &KOIKI.parse().unwrap(),
+                &(0..5).map(number).collect::<Vec<_>>(),
+            )
             .await
             .unwrap();
         let tasks: Vec<_> = (0..48)

@@ -23,4 +23,7 @@ pub mod prefecture;
 pub mod text;
 
 pub use date::{parse_date, to_wareki, Date, DateError};
-pub use id::{IdError, InsuredNumber, InsurerNumber, MyNumber, ResidentCode, Sex};
+pub use id::{
+    AgencyCode, IdError, InfoCode, InsuredNumber, InsurerNumber, MyNumber, ResidentCode, Sex,
+    TaskCode,
+};

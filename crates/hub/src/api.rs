@@ -13,7 +13,7 @@ use renkei_wire::msg::inquiry::{
 };
 use renkei_wire::{ApiError, Body, Endpoint, Identity};
 
-use crate::domain::{authorize_issue, check_batch, AgencyCode, Refusal};
+use crate::domain::{authorize_issue, check_batch, Refusal};
 use crate::inquiry::{Inquiries, InquiryError};
 use crate::issue::{IssueError, Issuer};
 
@@ -22,8 +22,6 @@ use crate::issue::{IssueError, Issuer};
 pub enum HubError {
     #[error("{0}")]
     Refused(#[from] Refusal),
-    #[error("{0}")]
-    BadAgency(String),
     #[error("{0}")]
     BatchTooLarge(String),
     #[error("{0}")]
@@ -34,7 +32,6 @@ impl From<HubError> for ApiError {
     fn from(e: HubError) -> ApiError {
         match e {
             HubError::Refused(r) => ApiError::forbidden(r.rule),
-            HubError::BadAgency(message) => ApiError::bad_request("invalid_agency", message),
             HubError::BatchTooLarge(message) => ApiError::bad_request("batch_too_large", message),
             HubError::Issue(IssueError::RegistryUnavailable(e)) => {
                 tracing::warn!(error = %e, "registry unavailable");
@@ -113,7 +110,7 @@ async fn issue_fugo(
     body: Result<Body<IssueFugoRequest>, ApiError>,
 ) -> Result<Json<IssueFugoResponse>, ApiError> {
     let Body(request) = body?;
-    let agency = AgencyCode::parse(&request.agency).map_err(HubError::BadAgency)?;
+    let agency = request.agency;
     authorize_issue(&caller, &agency).map_err(HubError::from)?;
     check_batch(request.numbers.len()).map_err(HubError::BatchTooLarge)?;
     let fugo = issuer

@@ -2,6 +2,7 @@
 //! is, and who may ask for whose 符号.
 
 use renkei_core::crypto::KeyedHasher;
+pub use renkei_core::AgencyCode;
 use renkei_core::{MyNumber, ResidentCode};
 use renkei_wire::msg::hub::Fugo;
 use renkei_wire::{Identity, Role};
@@ -12,29 +13,6 @@ pub use renkei_wire::msg::hub::MAX_BATCH;
 
 /// Bytes of the HMAC kept in a 符号: 160 bits, 32 base32 letters.
 const FUGO_BYTES: usize = 20;
-
-/// An institution code that 符号 are issued for (e.g. `koiki-13`, `city-131016`): 1 to 64
-/// ASCII letters, digits, `-` or `_`, as in the network's certificates.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct AgencyCode(String);
-
-impl AgencyCode {
-    pub fn parse(s: &str) -> Result<AgencyCode, String> {
-        let ok = !s.is_empty()
-            && s.len() <= 64
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if ok {
-            Ok(AgencyCode(s.to_owned()))
-        } else {
-            Err("機関コードは英数字・-・_ の1〜64文字で指定してください".to_owned())
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// The hub's keyed derivations: look-up key, person key and 符号.
 #[derive(Clone, Debug)]
@@ -66,10 +44,10 @@ impl Derivation {
     /// The 機関別符号 of a person for an agency. The 0x00 separator keeps (person, agency)
     /// pairs from colliding, as agency codes never contain it.
     pub fn fugo(&self, person_key: &[u8; 32], agency: &AgencyCode) -> Fugo {
-        let mut input = Vec::with_capacity(32 + 1 + agency.0.len());
+        let mut input = Vec::with_capacity(32 + 1 + agency.as_str().len());
         input.extend_from_slice(person_key);
         input.push(0);
-        input.extend_from_slice(agency.0.as_bytes());
+        input.extend_from_slice(agency.as_str().as_bytes());
         let mac = self.fugo.hash(&input);
         Fugo(base32(&mac[..FUGO_BYTES]))
     }

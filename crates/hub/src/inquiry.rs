@@ -40,9 +40,9 @@ pub enum InquiryError {
     #[error("照会者の署名を確認できません: {0}")]
     BadSignature(String),
     #[error("照会者「{0}」は情報提供ネットワークシステムの機関一覧にありません")]
-    UnknownAsker(String),
+    UnknownAsker(AgencyCode),
     #[error("提供者「{0}」は情報提供ネットワークシステムの機関一覧にありません")]
-    UnknownProvider(String),
+    UnknownProvider(AgencyCode),
     #[error("照会者の機関別符号に該当する者がいません（照会番号 {0}）")]
     UnknownFugo(String),
     #[error("照会番号 {0} は別の内容の照会で使われています")]
@@ -78,7 +78,7 @@ struct Inner {
     store: Store,
     derivation: Arc<Derivation>,
     table: PermissionTable,
-    directory: HashMap<String, Institution>,
+    directory: HashMap<AgencyCode, Institution>,
     verifier: SignatureVerifier,
     recorder: Recorder,
     deadline: Duration,
@@ -109,13 +109,13 @@ impl Inquiries {
                     e.kind
                 )
             })?;
-            AgencyCode::parse(&e.code)
-                .map_err(|m| format!("機関一覧の{}件目: 機関コード: {m}", i + 1))?;
+            let code =
+                AgencyCode::parse(&e.code).map_err(|m| format!("機関一覧の{}件目: {m}", i + 1))?;
             // One pooled client per distinct URL would share connections; per institution
             // keeps each provider's outage to itself.
             let client = Client::new(tls.clone(), &e.url).with_timeout(deadline);
             by_code.insert(
-                e.code.clone(),
+                code,
                 Institution {
                     kind,
                     client,
@@ -194,17 +194,16 @@ impl Inquiries {
             });
         }
 
-        let asker_code = AgencyCode::parse(&req.asker).map_err(InquiryError::BadRequest)?;
         let person = me
-            .person_of(&asker_code, &req.fugo)
+            .person_of(&req.asker, &req.fugo)
             .await?
             .ok_or_else(|| InquiryError::UnknownFugo(req.request_id.clone()))?;
         let request_evidence = evidence::encode(&req.signature, &sha256(req.fugo.0.as_bytes()));
         let exchange = |outcome, answer_signature| Exchange {
-            asker: req.asker.clone(),
-            provider: req.provider.clone(),
-            task: req.task.clone(),
-            info: req.info.clone(),
+            asker: req.asker.to_string(),
+            provider: req.provider.to_string(),
+            task: req.task.to_string(),
+            info: req.info.to_string(),
             outcome,
             disclosable: true,
             request_id: req.request_id.clone(),
@@ -301,9 +300,8 @@ impl Inquiries {
                 replayed: true,
             });
         }
-        let asker_code = AgencyCode::parse(&q.asker).map_err(InquiryError::BadRequest)?;
         let person = me
-            .person_of(&asker_code, &q.fugo)
+            .person_of(&q.asker, &q.fugo)
             .await?
             .ok_or_else(|| InquiryError::UnknownFugo(q.request_id.clone()))?;
         let (outcome, refused, answer_evidence) =
@@ -355,10 +353,10 @@ impl Inquiries {
         let recorded = me
             .recorder
             .record(Exchange {
-                asker: q.asker.clone(),
-                provider: q.provider.clone(),
-                task: q.task.clone(),
-                info: q.info.clone(),
+                asker: q.asker.to_string(),
+                provider: q.provider.to_string(),
+                task: q.task.to_string(),
+                info: q.info.to_string(),
                 outcome,
                 disclosable: true,
                 request_id: q.request_id.clone(),
@@ -416,7 +414,7 @@ impl Inner {
             .get(&req.asker)
             .ok_or_else(|| InquiryError::UnknownAsker(req.asker.clone()))?;
         let allowed = match caller.role {
-            Role::Agency => caller.code == req.asker,
+            Role::Agency => caller.code == req.asker.as_str(),
             Role::Intermediate => asker.signer == caller.code,
             _ => false,
         };
@@ -449,13 +447,12 @@ impl Inner {
         asker: &Institution,
         person: &[u8; 32],
     ) -> ProvideRequest {
-        let provider_code = AgencyCode::parse(&req.provider).expect("directory codes are valid");
         ProvideRequest {
             request_id: req.request_id.clone(),
             asker: req.asker.clone(),
-            asker_kind: asker.kind.as_str().to_owned(),
+            asker_kind: asker.kind,
             provider: req.provider.clone(),
-            fugo: self.derivation.fugo(person, &provider_code),
+            fugo: self.derivation.fugo(person, &req.provider),
             task: req.task.clone(),
             info: req.info.clone(),
         }
@@ -471,9 +468,8 @@ impl Inner {
     ) -> Result<(Outcome, InquiryAnswer, Vec<u8>), InquiryError> {
         let forward = self.forward_request(req, asker, person);
         // A provider with no 符号 for this person holds nothing on them.
-        let provider_code = AgencyCode::parse(&req.provider).map_err(InquiryError::BadRequest)?;
         if self
-            .person_of(&provider_code, &forward.fugo)
+            .person_of(&req.provider, &forward.fugo)
             .await?
             .is_none()
         {

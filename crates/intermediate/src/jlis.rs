@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
+use renkei_core::{AgencyCode, InsurerNumber};
 use renkei_wire::msg::registry::{
     LookupAnswer, LookupRequest, RelayLookup, RelaySearch, SearchAnswer, SearchRequest,
 };
@@ -40,7 +41,7 @@ impl Relay {
         &self,
         caller: &Identity,
         insurer_number: Option<&str>,
-    ) -> Result<String, ApiError> {
+    ) -> Result<AgencyCode, ApiError> {
         if caller.role != Role::Insurer {
             return Err(ApiError::forbidden(
                 "J-LIS への照会は医療保険者の統合専用端末からのみ行えます",
@@ -102,7 +103,12 @@ async fn lookup(
     caller: Identity,
     Body(mut req): Body<LookupRequest>,
 ) -> Result<Json<LookupAnswer>, ApiError> {
-    let tenant = relay.tenant(&caller, req.insurer_number.as_deref()).await?;
+    let tenant = relay
+        .tenant(
+            &caller,
+            req.insurer_number.as_ref().map(InsurerNumber::as_str),
+        )
+        .await?;
     req.on_behalf_of = Some(tenant);
     Ok(Json(relay.registry.lookup(&req).await.map_err(peer_error)?))
 }
@@ -112,7 +118,12 @@ async fn search(
     caller: Identity,
     Body(mut req): Body<SearchRequest>,
 ) -> Result<Json<SearchAnswer>, ApiError> {
-    let tenant = relay.tenant(&caller, req.insurer_number.as_deref()).await?;
+    let tenant = relay
+        .tenant(
+            &caller,
+            req.insurer_number.as_ref().map(InsurerNumber::as_str),
+        )
+        .await?;
     req.on_behalf_of = Some(tenant);
     Ok(Json(relay.registry.search(&req).await.map_err(peer_error)?))
 }

@@ -286,9 +286,9 @@ fn a_refusal_is_recorded_by_its_stable_code() {
     let refusal = t
         .authorize(
             renkei_wire::permission::InstitutionKind::Municipality,
-            "K01",
+            &"K01".parse().unwrap(),
             renkei_wire::permission::InstitutionKind::Municipality,
-            "J01",
+            &"J01".parse().unwrap(),
         )
         .unwrap_err();
     assert_eq!(

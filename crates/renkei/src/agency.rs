@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use renkei_core::{AgencyCode, InfoCode, TaskCode};
 use renkei_terminal::input::EncodingChoice;
 use renkei_terminal::inquire::{call_error, new_request_id, print_answer};
 use renkei_terminal::profile::SandboxProfile;
@@ -41,13 +42,13 @@ pub enum AgencyCommand {
         atena: String,
         /// 事務コード（例: M02 介護保険の資格の確認）
         #[arg(long, value_name = "事務コード")]
-        task: String,
+        task: TaskCode,
         /// 特定個人情報コード（例: J04 資格情報）
         #[arg(long, value_name = "特定個人情報コード")]
-        info: String,
+        info: InfoCode,
         /// 照会先の機関コード（例: koiki-13）
         #[arg(long, value_name = "機関コード")]
-        to: String,
+        to: AgencyCode,
         /// 照会番号（再送するときは前回と同じ番号）
         #[arg(long)]
         request_id: Option<String>,

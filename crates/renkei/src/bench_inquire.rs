@@ -306,11 +306,11 @@ pub async fn run(args: InquireBenchArgs) -> anyhow::Result<()> {
                 async move {
                     let request = InsurerInquireRequest {
                         request_id: format!("bench-{stamp}-{round}-{i}"),
-                        insurer_number: "39131156".into(),
+                        insurer_number: "39131156".parse()?,
                         branch: branches[i as usize % branches.len()].clone(),
-                        task: "K01".into(),
-                        info: "J01".into(),
-                        provider: "city-131121".into(),
+                        task: "K01".parse()?,
+                        info: "J01".parse()?,
+                        provider: "city-131121".parse()?,
                     };
                     let answer = client.call::<InsurerInquire>(&request).await?;
                     anyhow::ensure!(

@@ -155,7 +155,7 @@ pub async fn run(args: JlisBenchArgs) -> anyhow::Result<()> {
                 let answer = client
                     .lookup(&LookupRequest {
                         purpose,
-                        insurer_number: Some(INSURER.into()),
+                        insurer_number: Some(INSURER.parse().expect("a valid 保険者番号")),
                         on_behalf_of: None,
                         numbers,
                     })
@@ -174,7 +174,7 @@ pub async fn run(args: JlisBenchArgs) -> anyhow::Result<()> {
                 let answer = client
                     .search(&SearchRequest {
                         purpose,
-                        insurer_number: Some(INSURER.into()),
+                        insurer_number: Some(INSURER.parse().expect("a valid 保険者番号")),
                         on_behalf_of: None,
                         limit: Some(5),
                         queries,
@@ -334,7 +334,7 @@ async fn accuracy(
         let answer = client
             .search(&SearchRequest {
                 purpose: "subscriber".into(),
-                insurer_number: Some(INSURER.into()),
+                insurer_number: Some(INSURER.parse()?),
                 on_behalf_of: None,
                 limit: Some(10),
                 queries,

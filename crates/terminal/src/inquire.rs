@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use renkei_core::InsurerNumber;
+use renkei_core::{AgencyCode, InfoCode, InsurerNumber, TaskCode};
 use renkei_wire::msg::inquiry::{InquireResponse, InquiryAnswer, InsurerInquireRequest};
 use renkei_wire::peer::IntermediateClient;
 use renkei_wire::tls::TlsFiles;
@@ -20,13 +20,13 @@ pub struct InquireArgs {
     pub branch: String,
     /// 事務コード（例: K01 後期高齢者医療の保険料の賦課）
     #[arg(long, value_name = "事務コード")]
-    pub task: String,
+    pub task: TaskCode,
     /// 特定個人情報コード（例: J01 地方税関係情報）
     #[arg(long, value_name = "特定個人情報コード")]
-    pub info: String,
+    pub info: InfoCode,
     /// 照会先の機関コード（例: city-131121）
     #[arg(long, value_name = "機関コード")]
-    pub to: String,
+    pub to: AgencyCode,
     /// 照会番号（再送するときは前回と同じ番号。省略時は新しく採番）
     #[arg(long)]
     pub request_id: Option<String>,
@@ -58,7 +58,7 @@ pub async fn run(
     let client = IntermediateClient::from_client(Client::new(Arc::clone(&config), url));
     let request = InsurerInquireRequest {
         request_id: args.request_id.unwrap_or_else(|| new_request_id("T")),
-        insurer_number: insurer.as_str().to_owned(),
+        insurer_number: insurer.clone(),
         branch: args.branch,
         task: args.task,
         info: args.info,

@@ -120,7 +120,7 @@ pub enum JlisCommand {
 #[derive(Clone)]
 pub struct JlisClient {
     client: IntermediateClient,
-    insurer_number: String,
+    insurer_number: InsurerNumber,
 }
 
 impl JlisClient {
@@ -128,7 +128,7 @@ impl JlisClient {
     pub fn from_client(client: IntermediateClient, insurer: &InsurerNumber) -> JlisClient {
         JlisClient {
             client,
-            insurer_number: insurer.as_str().to_owned(),
+            insurer_number: insurer.clone(),
         }
     }
 
@@ -136,7 +136,7 @@ impl JlisClient {
         let config = tls.client_config().map_err(|e| CliError(e.to_string()))?;
         Ok(JlisClient {
             client: IntermediateClient::from_client(Client::new(config, url)),
-            insurer_number: insurer.as_str().to_owned(),
+            insurer_number: insurer.clone(),
         })
     }
 

@@ -85,16 +85,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
             .map_err(|_| {
                 ApiError::bad_request("invalid_request", "リクエストの本文を読めませんでした。")
             })?;
-        serde_json::from_slice(&bytes).map(Body).map_err(|e| {
-            ApiError::bad_request(
-                "invalid_request",
-                format!(
-                    "リクエストの形式が正しくありません（{}行{}列）。",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })
+        let mut json = serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(&mut json)
+            .map(Body)
+            .map_err(|e| ApiError::bad_request("invalid_request", decode_message(&e)))
     }
 }
 
@@ -124,5 +118,25 @@ mod tests {
             assert_eq!((err.status, err.code.as_str()), (400, "invalid_request"));
             assert!(!err.message.contains("62149832025"), "{}", err.message);
         }
+    }
+}
+
+/// Names the field that could not be read and where, never its value: serde's own messages
+/// quote the value ("invalid type: string \"…\""), and the value may be a 個人番号.
+fn decode_message(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let inner = e.inner();
+    let path = e.path().to_string();
+    if path.is_empty() || path == "." {
+        format!(
+            "リクエストの形式が正しくありません（{}行{}列）。",
+            inner.line(),
+            inner.column()
+        )
+    } else {
+        format!(
+            "リクエストの項目「{path}」が正しくありません（{}行{}列）。",
+            inner.line(),
+            inner.column()
+        )
     }
 }

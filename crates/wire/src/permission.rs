@@ -6,13 +6,15 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use renkei_core::{InfoCode, TaskCode};
 use serde::Deserialize;
 
 /// The table shipped with renkei.
 pub const BUILTIN: &str = include_str!("../data/permissions.toml");
 
 /// The kind of an institution, as the table names askers and providers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum InstitutionKind {
     /// 後期高齢者医療広域連合.
     Koiki,
@@ -58,11 +60,11 @@ pub struct Rule {
     pub id: String,
     pub asker: InstitutionKind,
     /// 事務コード and its name.
-    pub task: String,
+    pub task: TaskCode,
     pub task_name: String,
     pub provider: InstitutionKind,
     /// 特定個人情報コード and its name.
-    pub info: String,
+    pub info: InfoCode,
     pub info_name: String,
 }
 
@@ -185,7 +187,7 @@ impl PermissionTable {
         }
         let mut rules: Vec<Rule> = Vec::with_capacity(raw.rule.len());
         let mut ids: HashMap<String, usize> = HashMap::new();
-        let mut tuples: HashMap<(InstitutionKind, String, InstitutionKind, String), usize> =
+        let mut tuples: HashMap<(InstitutionKind, TaskCode, InstitutionKind, InfoCode), usize> =
             HashMap::new();
         let mut task_names: HashMap<String, (String, usize)> = HashMap::new();
         let mut info_names: HashMap<String, (String, usize)> = HashMap::new();
@@ -194,10 +196,10 @@ impl PermissionTable {
             let rule = Rule {
                 id: text_field(row, "id", r.id)?,
                 asker: kind_field(row, "asker", r.asker)?,
-                task: code_field(row, "task", r.task)?,
+                task: code_field(row, "task", r.task, TaskCode::parse)?,
                 task_name: text_field(row, "task_name", r.task_name)?,
                 provider: kind_field(row, "provider", r.provider)?,
-                info: code_field(row, "info", r.info)?,
+                info: code_field(row, "info", r.info, InfoCode::parse)?,
                 info_name: text_field(row, "info_name", r.info_name)?,
             };
             if let Some(&first) = ids.get(&rule.id) {
@@ -248,10 +250,11 @@ impl PermissionTable {
     pub fn authorize(
         &self,
         asker: InstitutionKind,
-        task: &str,
+        task: &TaskCode,
         provider: InstitutionKind,
-        info: &str,
+        info: &InfoCode,
     ) -> Result<&Rule, Refusal> {
+        let (task, info) = (task.as_str(), info.as_str());
         if !self.rules.iter().any(|r| r.task == task) {
             return Err(Refusal::UnknownTask { task: task.into() });
         }
@@ -318,20 +321,18 @@ fn text_field(row: usize, field: &'static str, v: Option<String>) -> Result<Stri
 }
 
 /// A code: 1 to 16 ASCII letters, digits, `-` or `_`, so it can travel in URLs and CLI flags.
-fn code_field(row: usize, field: &'static str, v: Option<String>) -> Result<String, TableError> {
+fn code_field<T>(
+    row: usize,
+    field: &'static str,
+    v: Option<String>,
+    parse: fn(&str) -> Result<T, renkei_core::IdError>,
+) -> Result<T, TableError> {
     let s = text_field(row, field, v)?;
-    if s.len() <= 16
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        Ok(s)
-    } else {
-        Err(TableError::Field {
-            row,
-            field,
-            problem: format!("「{s}」は英数字・-・_ の1〜16文字で指定してください"),
-        })
-    }
+    parse(&s).map_err(|e| TableError::Field {
+        row,
+        field,
+        problem: format!("「{s}」: {e}"),
+    })
 }
 
 fn kind_field(

@@ -90,5 +90,10 @@ async fn a_batch_answer_of_the_wrong_length_is_an_error() {
 
     assert_count_error(registry.verify(&numbers()).await, 3, 2);
     assert_count_error(registry.resident_codes(&numbers()).await, 3, 4);
-    assert_count_error(hub.issue_fugo("koiki-13", &numbers()).await, 3, 2);
+    assert_count_error(
+        hub.issue_fugo(&"koiki-13".parse().unwrap(), &numbers())
+            .await,
+        3,
+        2,
+    );
 }

@@ -1,5 +1,6 @@
 //! Identifiers (識別子) that travel between renkei's systems: 個人番号, 保険者番号,
-//! 被保険者番号, 住民票コード and 性別.
+//! 被保険者番号, 住民票コード, 性別, and the network's codes (機関コード, 事務コード,
+//! 特定個人情報コード).
 //!
 //! Every type here can only hold a valid value ("parse, don't validate"): construct one with
 //! `parse` (or `FromStr`, or serde deserialization, which all go through `parse`) and pass it
@@ -9,12 +10,14 @@
 //! may be a 個人番号.
 
 mod check;
+mod code;
 mod insured_number;
 mod insurer_number;
 mod my_number;
 mod resident_code;
 mod sex;
 
+pub use code::{AgencyCode, InfoCode, TaskCode};
 pub use insured_number::InsuredNumber;
 pub use insurer_number::InsurerNumber;
 pub use my_number::MyNumber;
@@ -43,6 +46,12 @@ pub enum IdError {
     /// The check digit (検査数字 / 検証番号) does not match the other digits.
     #[error("検査数字が一致しません")]
     CheckDigit,
+    /// A code (機関コード, 事務コード, 特定個人情報コード) of the wrong shape.
+    #[error("{what}は{rule}で指定してください")]
+    Code {
+        what: &'static str,
+        rule: &'static str,
+    },
     /// A 性別 other than 1, 2, 男 or 女.
     #[error("性別は1（男）または2（女）で指定してください")]
     InvalidSex,

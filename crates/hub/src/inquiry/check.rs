@@ -14,19 +14,8 @@ pub(super) fn check_request(req: &InquireRequest) -> Result<(), InquiryError> {
             "照会番号（request_id）は英数字記号の1〜64文字で指定してください".into(),
         ));
     }
-    for (field, value) in [
-        ("asker", &req.asker),
-        ("provider", &req.provider),
-        ("task", &req.task),
-        ("info", &req.info),
-    ] {
-        if value.is_empty() || value.len() > 64 {
-            return Err(InquiryError::BadRequest(format!(
-                "照会番号 {}: 項目「{field}」は1〜64文字で指定してください",
-                req.request_id
-            )));
-        }
-    }
+    // asker, provider, task and info are typed codes: their shape was checked when the body
+    // was read.
     if req.fugo.0.is_empty() || req.fugo.0.len() > 64 {
         return Err(InquiryError::BadRequest(format!(
             "照会番号 {}: 項目「fugo」（機関別符号）が正しくありません",

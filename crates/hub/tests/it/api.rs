@@ -2,13 +2,35 @@
 
 use std::time::{Duration, Instant};
 
+use renkei_core::{AgencyCode, MyNumber};
 use renkei_hub::MAX_BATCH;
 use renkei_store::testing::engines;
-use renkei_wire::{CallError, Client, Role};
+use renkei_wire::msg::hub::{IssueFugo, IssueFugoResponse};
+use renkei_wire::{CallError, Client, Endpoint, Role};
+use serde::{Deserialize, Serialize};
 
 use crate::helpers::{
     hub_config, number, spawn_hub, spawn_registry, spawn_sqlite_hub, unknown, url_string, TestPki,
 };
+
+fn code(s: &str) -> AgencyCode {
+    AgencyCode::parse(s).unwrap()
+}
+
+/// IssueFugo with the institution code as free text, as a careless or hostile caller sends it.
+struct LooseIssue;
+
+#[derive(Serialize, Deserialize)]
+struct LooseIssueRequest {
+    agency: String,
+    numbers: Vec<MyNumber>,
+}
+
+impl Endpoint for LooseIssue {
+    const PATH: &'static str = IssueFugo::PATH;
+    type Request = LooseIssueRequest;
+    type Response = IssueFugoResponse;
+}
 
 fn expect_api_error<T>(result: Result<T, CallError>, status: u16, code: &str) -> String {
     match result {
@@ -29,17 +51,23 @@ async fn the_same_person_and_agency_always_get_the_same_fugo() {
     let intermediate = pki.hub_client("intermediate", Role::Intermediate, &hub.app.url());
 
     let asked = [number(3), unknown(1), number(5)];
-    let first = intermediate.issue_fugo("koiki-13", &asked).await.unwrap();
+    let first = intermediate
+        .issue_fugo(&code("koiki-13"), &asked)
+        .await
+        .unwrap();
     assert!(first[0].is_some() && first[1].is_none() && first[2].is_some());
     assert_ne!(first[0], first[2]);
     assert_eq!(
-        intermediate.issue_fugo("koiki-13", &asked).await.unwrap(),
+        intermediate
+            .issue_fugo(&code("koiki-13"), &asked)
+            .await
+            .unwrap(),
         first
     );
 
     // Another agency gets another 符号 for the same person.
     let city = intermediate
-        .issue_fugo("city-131016", &asked)
+        .issue_fugo(&code("city-131016"), &asked)
         .await
         .unwrap();
     assert!(city[0].is_some() && city[0] != first[0] && city[2] != first[2]);
@@ -51,14 +79,16 @@ async fn the_same_person_and_agency_always_get_the_same_fugo() {
     let hub = spawn_hub(config).await;
     let intermediate = pki.hub_client("intermediate", Role::Intermediate, &hub.app.url());
     let again = intermediate
-        .issue_fugo("koiki-13", &[number(5), number(3)])
+        .issue_fugo(&code("koiki-13"), &[number(5), number(3)])
         .await
         .unwrap();
     assert_eq!(again, vec![first[2].clone(), first[0].clone()]);
 
     // A number not linked yet needs J-LIS: 503, retryable, quickly.
     let started = Instant::now();
-    let result = intermediate.issue_fugo("koiki-13", &[number(7)]).await;
+    let result = intermediate
+        .issue_fugo(&code("koiki-13"), &[number(7)])
+        .await;
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "took {:?}",
@@ -77,10 +107,13 @@ async fn agencies_obtain_only_their_own_fugo() {
     let url = hub.app.url();
 
     let city = pki.hub_client("city-131016", Role::Agency, &url);
-    let own = city.issue_fugo("city-131016", &[number(1)]).await.unwrap();
+    let own = city
+        .issue_fugo(&code("city-131016"), &[number(1)])
+        .await
+        .unwrap();
     assert!(own[0].is_some());
     let message = expect_api_error(
-        city.issue_fugo("koiki-13", &[number(1)]).await,
+        city.issue_fugo(&code("koiki-13"), &[number(1)]).await,
         403,
         "forbidden",
     );
@@ -89,10 +122,10 @@ async fn agencies_obtain_only_their_own_fugo() {
         "{message}"
     );
 
-    for (code, role) in [("koiki-13", Role::Insurer), ("operator", Role::Operator)] {
-        let caller = pki.hub_client(code, role, &url);
+    for (who, role) in [("koiki-13", Role::Insurer), ("operator", Role::Operator)] {
+        let caller = pki.hub_client(who, role, &url);
         let message = expect_api_error(
-            caller.issue_fugo("koiki-13", &[number(1)]).await,
+            caller.issue_fugo(&code("koiki-13"), &[number(1)]).await,
             403,
             "forbidden",
         );
@@ -102,16 +135,33 @@ async fn agencies_obtain_only_their_own_fugo() {
     let intermediate = pki.hub_client("intermediate", Role::Intermediate, &url);
     assert_eq!(
         intermediate
-            .issue_fugo("city-131016", &[number(1)])
+            .issue_fugo(&code("city-131016"), &[number(1)])
             .await
             .unwrap(),
         own
     );
-    expect_api_error(
-        intermediate.issue_fugo("東京", &[number(1)]).await,
-        400,
-        "invalid_agency",
+    // A malformed institution code cannot be built on this side: send it as raw JSON. It is
+    // refused where the body is read, naming the field.
+    let loose = Client::new(
+        pki.files("intermediate", Role::Intermediate)
+            .client_config()
+            .unwrap(),
+        &url,
     );
+    match loose
+        .call::<LooseIssue>(&LooseIssueRequest {
+            agency: "東京".into(),
+            numbers: vec![number(1)],
+        })
+        .await
+    {
+        Err(CallError::Api(e)) => {
+            assert_eq!((e.status, e.code.as_str()), (400, "invalid_request"));
+            assert!(e.message.contains("項目「agency」"), "{}", e.message);
+        }
+        Err(e) => panic!("expected a 400, got {e}"),
+        Ok(_) => panic!("expected a 400, got an answer"),
+    }
 
     let raw = Client::new(
         pki.files("intermediate", Role::Intermediate)
@@ -121,7 +171,7 @@ async fn agencies_obtain_only_their_own_fugo() {
     );
     let numbers = (0..MAX_BATCH as u64 + 1).map(unknown).collect();
     let request = renkei_wire::msg::hub::IssueFugoRequest {
-        agency: "koiki-13".into(),
+        agency: code("koiki-13"),
         numbers,
     };
     expect_api_error(
@@ -153,7 +203,9 @@ async fn a_hub_without_its_registry_answers_503() {
     let intermediate = pki.hub_client("intermediate", Role::Intermediate, &hub.app.url());
     let started = Instant::now();
     expect_api_error(
-        intermediate.issue_fugo("koiki-13", &[number(1)]).await,
+        intermediate
+            .issue_fugo(&code("koiki-13"), &[number(1)])
+            .await,
         503,
         "registry_unavailable",
     );
@@ -178,10 +230,16 @@ async fn batch_timing() {
         let hub = spawn_hub(config).await;
         let intermediate = pki.hub_client("intermediate", Role::Intermediate, &hub.app.url());
         let started = Instant::now();
-        let issued = intermediate.issue_fugo("koiki-13", &numbers).await.unwrap();
+        let issued = intermediate
+            .issue_fugo(&code("koiki-13"), &numbers)
+            .await
+            .unwrap();
         let first = started.elapsed();
         let started = Instant::now();
-        let again = intermediate.issue_fugo("koiki-13", &numbers).await.unwrap();
+        let again = intermediate
+            .issue_fugo(&code("koiki-13"), &numbers)
+            .await
+            .unwrap();
         let second = started.elapsed();
         assert!(issued.iter().all(Option::is_some));
         assert_eq!(issued, again);

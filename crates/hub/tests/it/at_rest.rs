@@ -24,9 +24,12 @@ async fn no_number_or_resident_code_at_rest() {
         );
         let hub = spawn_hub(config).await;
         let intermediate = pki.hub_client("intermediate", Role::Intermediate, &hub.app.url());
-        intermediate.issue_fugo("koiki-13", &numbers).await.unwrap();
         intermediate
-            .issue_fugo("city-131016", &numbers)
+            .issue_fugo(&code("koiki-13"), &numbers)
+            .await
+            .unwrap();
+        intermediate
+            .issue_fugo(&code("city-131016"), &numbers)
             .await
             .unwrap();
         hub.shut_down().await;
@@ -60,4 +63,8 @@ async fn no_number_or_resident_code_at_rest() {
             );
         }
     }
+}
+
+fn code(s: &str) -> renkei_core::AgencyCode {
+    renkei_core::AgencyCode::parse(s).unwrap()
 }

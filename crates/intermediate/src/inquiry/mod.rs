@@ -87,17 +87,21 @@ async fn insurer_inquire(
         ));
     }
     let store = me.registrar.store();
-    let (tenant, fugo, internal) =
-        store::asker_context(store, &req.insurer_number, &req.branch, &req.provider)
-            .await
-            .map_err(store_error)?
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "unknown_insurer",
-                    format!("保険者番号 {} は登録されていません", req.insurer_number),
-                )
-            })?;
+    let (tenant, fugo, internal) = store::asker_context(
+        store,
+        req.insurer_number.as_str(),
+        &req.branch,
+        &req.provider,
+    )
+    .await
+    .map_err(store_error)?
+    .ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_insurer",
+            format!("保険者番号 {} は登録されていません", req.insurer_number),
+        )
+    })?;
     if tenant != caller.code {
         return Err(ApiError::forbidden(format!(
             "保険者番号 {} は貴機関（{}）の保険者番号ではありません",

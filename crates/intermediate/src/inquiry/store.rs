@@ -2,6 +2,7 @@
 //! insurer's 符号 (asking), 符号 → 枝番 (answering the hub) and the person index between
 //! tenants. The migration adds the index the second one needs.
 
+use renkei_core::AgencyCode;
 use renkei_store::StoreError;
 use rusqlite::OptionalExtension;
 
@@ -119,6 +120,22 @@ pub async fn subscriber_of_person(
 /// Everything asking needs, in one statement: the tenant holding `insurer_number`, its 符号 of
 /// the subscriber `branch` (if any), and whether `provider` is a tenant here too.
 pub async fn asker_context(
+    store: &Store,
+    insurer_number: &str,
+    branch: &str,
+    provider: &str,
+) -> Result<Option<(AgencyCode, Option<String>, bool)>, StoreError> {
+    let found = asker_row(store, insurer_number, branch, provider).await?;
+    found
+        .map(|(tenant, fugo, internal)| {
+            let tenant = AgencyCode::parse(&tenant)
+                .map_err(|e| StoreError::Corrupt(format!("insurer_numbers.tenant: {e}")))?;
+            Ok((tenant, fugo, internal))
+        })
+        .transpose()
+}
+
+async fn asker_row(
     store: &Store,
     insurer_number: &str,
     branch: &str,

@@ -42,7 +42,7 @@ fn item(line: u64, person: u8, insured: &str, fugo: &str) -> Item {
 async fn register(store: &Store, tenant: &str, number: &str, items: Vec<Item>) {
     store
         .upsert_tenant(&Tenant {
-            code: tenant.into(),
+            code: tenant.parse().unwrap(),
             name: tenant.into(),
             insurer_numbers: vec![number.into()],
         })
@@ -92,14 +92,14 @@ async fn inquiry_look_ups_behave_the_same_on_every_engine() {
             asker_context(&store, "39131156", "0000000001", "koiki-14")
                 .await
                 .unwrap(),
-            Some(("koiki-13".to_owned(), Some("F1".to_owned()), true)),
+            Some(("koiki-13".parse().unwrap(), Some("F1".to_owned()), true)),
             "{e}"
         );
         assert_eq!(
             asker_context(&store, "39131156", "0000000099", "city-131121")
                 .await
                 .unwrap(),
-            Some(("koiki-13".to_owned(), None, false)),
+            Some(("koiki-13".parse().unwrap(), None, false)),
             "{e}"
         );
         assert_eq!(

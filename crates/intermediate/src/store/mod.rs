@@ -6,7 +6,7 @@
 mod postgres;
 mod sqlite;
 
-use renkei_core::{Date, Sex};
+use renkei_core::{AgencyCode, Date, Sex};
 use renkei_store::{StoreError, StoreUrl};
 use renkei_wire::msg::intermediate::{JobStatus, RowOutcome, RowResult};
 use serde::{Deserialize, Serialize};
@@ -24,7 +24,7 @@ const SCHEMA: &str = "intermediate";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tenant {
     /// Institution code, as in its certificate (e.g. `koiki-13`).
-    pub code: String,
+    pub code: AgencyCode,
     pub name: String,
     pub insurer_numbers: Vec<String>,
 }

@@ -4,6 +4,7 @@
 //! insurer (Citus).
 
 use deadpool_postgres::GenericClient;
+use renkei_core::AgencyCode;
 use renkei_store::postgres::Postgres;
 use renkei_store::StoreError;
 use renkei_wire::msg::intermediate::{JobStatus, RowResult};
@@ -89,14 +90,14 @@ impl PgStore {
         let tx = client.transaction().await?;
         tx.execute(
             "INSERT INTO tenants (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = $2",
-            &[&tenant.code, &tenant.name],
+            &[&tenant.code.as_str(), &tenant.name],
         )
         .await?;
         for n in &tenant.insurer_numbers {
             tx.execute(
                 "INSERT INTO insurer_numbers (insurer_number, tenant) VALUES ($1, $2)
                  ON CONFLICT (insurer_number) DO UPDATE SET tenant = $2",
-                &[n, &tenant.code],
+                &[n, &tenant.code.as_str()],
             )
             .await?;
         }
@@ -129,7 +130,8 @@ impl PgStore {
             .map(|r| r.get(0))
             .collect();
         Ok(Some(Tenant {
-            code,
+            code: AgencyCode::parse(&code)
+                .map_err(|e| StoreError::Corrupt(format!("tenants.code: {e}")))?,
             name: row.get(1),
             insurer_numbers,
         }))

@@ -8,6 +8,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use renkei_core::AgencyCode;
 use renkei_store::sqlite::{Sqlite, Tuning};
 use renkei_store::StoreError;
 use renkei_wire::msg::intermediate::{JobStatus, RowResult};
@@ -65,13 +66,13 @@ impl SqliteStore {
                 let tx = conn.transaction()?;
                 tx.execute(
                     "INSERT INTO tenants (code, name) VALUES (?1, ?2) ON CONFLICT (code) DO UPDATE SET name = ?2",
-                    params![tenant.code, tenant.name],
+                    params![tenant.code.as_str(), tenant.name],
                 )?;
                 for n in &tenant.insurer_numbers {
                     tx.execute(
                         "INSERT INTO insurer_numbers (insurer_number, tenant) VALUES (?1, ?2)
                          ON CONFLICT (insurer_number) DO UPDATE SET tenant = ?2",
-                        params![n, tenant.code],
+                        params![n, tenant.code.as_str()],
                     )?;
                 }
                 tx.commit()?;
@@ -99,6 +100,7 @@ impl SqliteStore {
                 let mut stmt =
                     conn.prepare_cached("SELECT insurer_number FROM insurer_numbers WHERE tenant = ?1 ORDER BY 1")?;
                 let insurer_numbers = stmt.query_map([&code], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                let code = AgencyCode::parse(&code).map_err(|e| StoreError::Corrupt(format!("tenants.code: {e}")))?;
                 Ok(Some(Tenant { code, name, insurer_numbers }))
             })
             .await

@@ -10,7 +10,7 @@ use renkei_wire::msg::intermediate::RawRow;
 
 fn tenant() -> Tenant {
     Tenant {
-        code: "koiki-13".into(),
+        code: "koiki-13".parse().unwrap(),
         name: "東京都後期高齢者医療広域連合".into(),
         insurer_numbers: vec!["39130018".into(), "39131156".into()],
     }

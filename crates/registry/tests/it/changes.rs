@@ -271,7 +271,7 @@ async fn municipalities_report_changes_of_their_own_residents() {
         let now = insurer
             .lookup(&LookupRequest {
                 purpose: "subscriber".into(),
-                insurer_number: Some("39131156".into()),
+                insurer_number: Some("39131156".parse().unwrap()),
                 on_behalf_of: None,
                 numbers: vec![number(0), number(1), number(2), number(3)],
             })
@@ -293,7 +293,7 @@ async fn municipalities_report_changes_of_their_own_residents() {
         assert_eq!(now[3].address, "東京都練馬区豊玉北六丁目12番1号");
         let search = |name: &str| SearchRequest {
             purpose: "subscriber".into(),
-            insurer_number: Some("39131156".into()),
+            insurer_number: Some("39131156".parse().unwrap()),
             on_behalf_of: None,
             limit: Some(3),
             queries: vec![Basic4Query {

@@ -158,7 +158,7 @@ async fn the_look_up_log_is_kept_on_both_engines() {
             at: format!("2026-01-01T00:00:0{i}Z"),
             caller: "intermediate".into(),
             on_behalf_of: "koiki-13".into(),
-            insurer_number: Some("39131156".into()),
+            insurer_number: Some("39131156".parse().unwrap()),
             purpose: "subscriber".into(),
             kind: if i.is_multiple_of(2) {
                 LookupKind::Number
@@ -186,8 +186,8 @@ fn lookup(
 ) -> LookupRequest {
     LookupRequest {
         purpose: purpose.into(),
-        insurer_number: Some("39131156".into()),
-        on_behalf_of: on_behalf_of.map(str::to_owned),
+        insurer_number: Some("39131156".parse().unwrap()),
+        on_behalf_of: on_behalf_of.map(|c| c.parse().unwrap()),
         numbers,
     }
 }
@@ -256,8 +256,8 @@ async fn insurers_look_up_and_search_with_a_purpose_and_every_look_up_is_logged(
     };
     let search = SearchRequest {
         purpose: "eligibility".into(),
-        insurer_number: Some("39131156".into()),
-        on_behalf_of: Some("koiki-13".into()),
+        insurer_number: Some("39131156".parse().unwrap()),
+        on_behalf_of: Some("koiki-13".parse().unwrap()),
         limit: Some(30),
         queries: vec![query.clone()],
     };
@@ -297,7 +297,7 @@ async fn insurers_look_up_and_search_with_a_purpose_and_every_look_up_is_logged(
     let (status, _, _) = api_error(
         insurer
             .search(&SearchRequest {
-                on_behalf_of: Some("koiki-14".into()),
+                on_behalf_of: Some("koiki-14".parse().unwrap()),
                 ..search.clone()
             })
             .await,

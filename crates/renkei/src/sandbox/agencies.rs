@@ -71,7 +71,7 @@ pub fn prepare(args: &SandboxArgs) -> anyhow::Result<Vec<AgencyConfig>> {
             ),
         };
         out.push(AgencyConfig {
-            code: code.into(),
+            code: code.parse()?,
             name: name.into(),
             listen: "127.0.0.1:0".into(),
             store,
@@ -98,10 +98,10 @@ pub fn directory(
         })
         .collect();
     out.extend(agencies.iter().map(|(c, url)| DirectoryEntry {
-        code: c.code.clone(),
+        code: c.code.to_string(),
         kind: "municipality".into(),
         url: url.clone(),
-        signer: c.code.clone(),
+        signer: c.code.to_string(),
     }));
     out
 }

@@ -96,7 +96,7 @@ pub async fn tenants(
 ) -> anyhow::Result<()> {
     for u in unions {
         let tenant = Tenant {
-            code: u.code.clone(),
+            code: u.code.parse()?,
             name: u.name.clone(),
             insurer_numbers: u.insurers.iter().map(|(n, _)| n.to_string()).collect(),
         };

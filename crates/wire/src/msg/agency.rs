@@ -2,6 +2,7 @@
 //! about one of its residents, named by its own 宛名番号, to an insurer through the hub. The
 //! hub's forwarded inquiries arrive at [`crate::msg::inquiry::Provide`].
 
+use renkei_core::{AgencyCode, InfoCode, TaskCode};
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
@@ -16,9 +17,9 @@ pub struct AgencyInquireRequest {
     /// 宛名番号: the agency's own number of the resident.
     pub atena: String,
     /// 事務コード, 特定個人情報コード and the provider's institution code.
-    pub task: String,
-    pub info: String,
-    pub provider: String,
+    pub task: TaskCode,
+    pub info: InfoCode,
+    pub provider: AgencyCode,
 }
 
 impl Endpoint for AgencyInquire {

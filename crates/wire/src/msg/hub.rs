@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use renkei_core::MyNumber;
+use renkei_core::{AgencyCode, MyNumber};
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
@@ -31,7 +31,7 @@ pub struct IssueFugo;
 #[derive(Serialize, Deserialize)]
 pub struct IssueFugoRequest {
     /// Institution code of the agency the 符号 are for (e.g. `koiki-13`).
-    pub agency: String,
+    pub agency: AgencyCode,
     pub numbers: Vec<MyNumber>,
 }
 

@@ -11,10 +11,12 @@
 
 use std::collections::BTreeMap;
 
+use renkei_core::{AgencyCode, InfoCode, InsurerNumber, TaskCode};
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
 use crate::msg::hub::Fugo;
+use crate::permission::InstitutionKind;
 use crate::signing::{message, sha256, SenderSignature};
 
 /// An inquiry to the hub, by the asker (an agency for itself; `intermediate` for an insurer
@@ -27,14 +29,14 @@ pub struct InquireRequest {
     /// recorded outcome and is recorded nothing more.
     pub request_id: String,
     /// Institution code of the asker, e.g. `koiki-13` or `city-131016`.
-    pub asker: String,
+    pub asker: AgencyCode,
     /// The person, by the asker's own 機関別符号.
     pub fugo: Fugo,
     /// 事務コード and 特定個人情報コード (the permission table's codes).
-    pub task: String,
-    pub info: String,
+    pub task: TaskCode,
+    pub info: InfoCode,
     /// Institution code of the provider.
-    pub provider: String,
+    pub provider: AgencyCode,
     /// The sender's signature over [`InquireRequest::signed_message`].
     pub signature: SenderSignature,
 }
@@ -43,10 +45,10 @@ impl InquireRequest {
     pub fn signed_message(&self) -> Vec<u8> {
         request_message(
             &self.request_id,
-            &self.asker,
-            &self.provider,
-            &self.task,
-            &self.info,
+            self.asker.as_str(),
+            self.provider.as_str(),
+            self.task.as_str(),
+            self.info.as_str(),
             &sha256(self.fugo.0.as_bytes()),
         )
     }
@@ -124,14 +126,14 @@ pub struct Provide;
 pub struct ProvideRequest {
     pub request_id: String,
     /// Institution code and kind (`koiki`, `municipality`, `insurer`) of the asker.
-    pub asker: String,
-    pub asker_kind: String,
+    pub asker: AgencyCode,
+    pub asker_kind: InstitutionKind,
     /// The provider the hub addresses (an `intermediate` serves many insurers).
-    pub provider: String,
+    pub provider: AgencyCode,
     /// The person, by the provider's own 機関別符号.
     pub fugo: Fugo,
-    pub task: String,
-    pub info: String,
+    pub task: TaskCode,
+    pub info: InfoCode,
 }
 
 /// What a provider answers: data or no record (refusals and outages are the hub's).
@@ -176,10 +178,10 @@ pub fn answer_message(request: &ProvideRequest, answer: &Provided) -> Vec<u8> {
     };
     answer_message_parts(
         &request.request_id,
-        &request.asker,
-        &request.provider,
-        &request.task,
-        &request.info,
+        request.asker.as_str(),
+        request.provider.as_str(),
+        request.task.as_str(),
+        request.info.as_str(),
         kind,
         &answer_digest(&request.fugo, answer),
     )
@@ -219,13 +221,13 @@ pub struct InsurerInquireRequest {
     /// The staff's id of this inquiry: re-sending it returns the recorded outcome.
     pub request_id: String,
     /// One of the insurer's 保険者番号 (names the tenant).
-    pub insurer_number: String,
+    pub insurer_number: InsurerNumber,
     /// 被保険者枝番 of the subscriber.
     pub branch: String,
-    pub task: String,
-    pub info: String,
+    pub task: TaskCode,
+    pub info: InfoCode,
     /// Institution code of the provider, e.g. `city-131121`.
-    pub provider: String,
+    pub provider: AgencyCode,
 }
 
 impl Endpoint for InsurerInquire {

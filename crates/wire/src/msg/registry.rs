@@ -1,6 +1,6 @@
 //! Served by `registry` (J-LIS / 住基ネット).
 
-use renkei_core::{Date, MyNumber, ResidentCode, Sex};
+use renkei_core::{AgencyCode, Date, InsurerNumber, MyNumber, ResidentCode, Sex};
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
@@ -130,9 +130,9 @@ pub struct LookupRequest {
     /// 利用目的 code (see `docs/formats.md`, e.g. `subscriber`).
     pub purpose: String,
     /// The 保険者番号 the look-up is made for (terminal → intermediate; kept on the next hop).
-    pub insurer_number: Option<String>,
+    pub insurer_number: Option<InsurerNumber>,
     /// Set by `intermediate` only: the institution code of the insurer it relays for.
-    pub on_behalf_of: Option<String>,
+    pub on_behalf_of: Option<AgencyCode>,
     pub numbers: Vec<MyNumber>,
 }
 
@@ -204,8 +204,8 @@ pub struct Candidate {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SearchRequest {
     pub purpose: String,
-    pub insurer_number: Option<String>,
-    pub on_behalf_of: Option<String>,
+    pub insurer_number: Option<InsurerNumber>,
+    pub on_behalf_of: Option<AgencyCode>,
     /// Most candidates per query (default 10, at most 100).
     pub limit: Option<u32>,
     pub queries: Vec<Basic4Query>,

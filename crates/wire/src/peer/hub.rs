@@ -10,7 +10,7 @@ use crate::msg::inquiry::{
     RecordInternalResponse,
 };
 use crate::{CallError, Client};
-use renkei_core::MyNumber;
+use renkei_core::{AgencyCode, MyNumber};
 use rustls::ClientConfig;
 
 use crate::msg::hub::MAX_BATCH;
@@ -37,13 +37,13 @@ impl HubClient {
     /// number. Issuing is idempotent: asking again gives the same 符号.
     pub async fn issue_fugo(
         &self,
-        agency: &str,
+        agency: &AgencyCode,
         numbers: &[MyNumber],
     ) -> Result<Vec<Option<Fugo>>, CallError> {
         let mut out = Vec::with_capacity(numbers.len());
         for chunk in numbers.chunks(MAX_BATCH) {
             let request = IssueFugoRequest {
-                agency: agency.to_owned(),
+                agency: agency.clone(),
                 numbers: chunk.to_vec(),
             };
             let answer = self.client.call::<IssueFugo>(&request).await?;

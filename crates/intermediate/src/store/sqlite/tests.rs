@@ -65,7 +65,7 @@ fn ctx(job: &str) -> ChunkContext {
 async fn open_tenant(store: &Store, job: &str) {
     store
         .upsert_tenant(&Tenant {
-            code: "koiki-13".into(),
+            code: "koiki-13".parse().unwrap(),
             name: "東京都後期高齢者医療広域連合".into(),
             insurer_numbers: vec!["39131156".into()],
         })

@@ -14,6 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use renkei_core::{AgencyCode, InfoCode, InsurerNumber, TaskCode};
 use renkei_wire::msg::inquiry::{InquiryAnswer, InsurerInquireRequest};
 use renkei_wire::permission::{InstitutionKind, PermissionTable};
 use renkei_wire::CallError;
@@ -102,7 +103,7 @@ fn tasks(tenant: &str) -> Vec<Choice> {
     for r in table().rules() {
         if r.asker == kind && !out.iter().any(|c| c.code == r.task) {
             out.push(Choice {
-                code: r.task.clone(),
+                code: r.task.to_string(),
                 name: r.task_name.clone(),
             });
         }
@@ -338,13 +339,33 @@ fn checked(state: &WebState, staff: &Staff, f: &AskForm) -> Result<InsurerInquir
     if !providers(state, staff).iter().any(|p| p.code == f.provider) {
         return Err("照会先を一覧から選んでください。".into());
     }
+    request_of(
+        String::new(),
+        insurer_number,
+        branch,
+        &f.task,
+        &f.info,
+        &f.provider,
+    )
+}
+
+/// The request, its codes parsed: what the form or the office's record holds as text.
+fn request_of(
+    request_id: String,
+    insurer_number: &str,
+    branch: &str,
+    task: &str,
+    info: &str,
+    provider: &str,
+) -> Result<InsurerInquireRequest, String> {
     Ok(InsurerInquireRequest {
-        request_id: String::new(),
-        insurer_number: insurer_number.to_owned(),
+        request_id,
+        insurer_number: InsurerNumber::parse(insurer_number)
+            .map_err(|e| format!("保険者番号: {e}"))?,
         branch: branch.to_owned(),
-        task: f.task.clone(),
-        info: f.info.clone(),
-        provider: f.provider.clone(),
+        task: TaskCode::parse(task).map_err(|e| e.to_string())?,
+        info: InfoCode::parse(info).map_err(|e| e.to_string())?,
+        provider: AgencyCode::parse(provider).map_err(|e| e.to_string())?,
     })
 }
 
@@ -392,11 +413,11 @@ async fn save_and_log(
             request_id: request.request_id.clone(),
             tenant: staff.tenant().to_owned(),
             login_id: staff.account.login_id.clone(),
-            insurer_number: request.insurer_number.clone(),
+            insurer_number: request.insurer_number.as_str().to_owned(),
             branch: request.branch.clone(),
-            task: request.task.clone(),
-            info: request.info.clone(),
-            provider: request.provider.clone(),
+            task: request.task.to_string(),
+            info: request.info.to_string(),
+            provider: request.provider.to_string(),
             kind: answer.kind().to_owned(),
             answer: serde_json::to_string(answer).expect("an answer serializes"),
             record: record_no,
@@ -503,14 +524,15 @@ async fn resend(
             "この照会には回答が届いています。再送は応答がなかった照会だけです。".into(),
         ));
     }
-    let request = InsurerInquireRequest {
-        request_id: q.request_id.clone(),
-        insurer_number: q.insurer_number.clone(),
-        branch: q.branch.clone(),
-        task: q.task.clone(),
-        info: q.info.clone(),
-        provider: q.provider.clone(),
-    };
+    let request = request_of(
+        q.request_id.clone(),
+        &q.insurer_number,
+        &q.branch,
+        &q.task,
+        &q.info,
+        &q.provider,
+    )
+    .map_err(WebError::BadRequest)?;
     match send(&state, &staff, &request).await {
         Ok((answer, record_no)) => {
             save_and_log(

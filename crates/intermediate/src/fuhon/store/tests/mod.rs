@@ -29,7 +29,7 @@ async fn fuhon_behaves_the_same_on_every_engine() {
         ] {
             store
                 .upsert_tenant(&Tenant {
-                    code: code.into(),
+                    code: code.parse().unwrap(),
                     name: code.into(),
                     insurer_numbers: numbers.iter().map(|s| s.to_string()).collect(),
                 })
