@@ -43,6 +43,44 @@ fn sealer_and_hasher_work_across_threads() {
     }
 }
 
+/// `KeyedHasher` is HMAC-SHA256: the RFC 4231 test cases whose key fits in 32 bytes. A key
+/// shorter than SHA-256's 64-byte block is zero-padded by HMAC, so the 32-byte key with zeros
+/// after the test key gives the RFC's answer.
+#[test]
+fn hashing_matches_rfc_4231() {
+    let cases: [(&[u8], &[u8], &str); 4] = [
+        (
+            &[0x0b; 20],
+            b"Hi There",
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+        ),
+        (
+            b"Jefe",
+            b"what do ya want for nothing?",
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        ),
+        (
+            &[0xaa; 20],
+            &[0xdd; 50],
+            "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
+        ),
+        (
+            &[
+                1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+                24, 25,
+            ],
+            &[0xcd; 50],
+            "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b",
+        ),
+    ];
+    for (n, (key, data, expected)) in cases.into_iter().enumerate() {
+        let mut bytes = [0u8; 32];
+        bytes[..key.len()].copy_from_slice(key);
+        let hash = KeyedHasher::new(&Key32::from_bytes(bytes)).hash(data);
+        assert_eq!(hex::encode(hash), expected, "RFC 4231 test case {}", n + 1);
+    }
+}
+
 proptest! {
     #[test]
     fn seal_open_round_trip(k in key(), data in proptest::collection::vec(any::<u8>(), 0..256)) {
@@ -92,12 +130,23 @@ proptest! {
     }
 
     #[test]
-    fn hashing_is_deterministic(k in key(), data in proptest::collection::vec(any::<u8>(), 0..128)) {
+    fn hashing_is_deterministic_and_separates_keys_and_inputs(
+        k in key(), other_key in key(),
+        data in proptest::collection::vec(any::<u8>(), 0..128),
+        other_data in proptest::collection::vec(any::<u8>(), 0..128),
+    ) {
         let a = KeyedHasher::new(&k);
         let b = KeyedHasher::new(&k);
         prop_assert_eq!(a.hash(&data), a.hash(&data));
         prop_assert_eq!(a.hash(&data), b.hash(&data));
         prop_assert_eq!(a.clone().hash(&data), a.hash(&data));
+        // A constant or key-blind function would pass the lines above; these would fail it.
+        if other_key != k {
+            prop_assert_ne!(KeyedHasher::new(&other_key).hash(&data), a.hash(&data));
+        }
+        if other_data != data {
+            prop_assert_ne!(a.hash(&other_data), a.hash(&data));
+        }
     }
 
     #[test]

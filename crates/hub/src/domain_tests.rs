@@ -1,5 +1,6 @@
 use super::*;
 use crate::config::HubConfig;
+use renkei_core::crypto::Key32;
 
 fn agency(s: &str) -> AgencyCode {
     AgencyCode::parse(s).unwrap()
@@ -51,8 +52,35 @@ fn the_same_keys_derive_the_same_values() {
         d1.fugo(&d1.person_key(&code), &agency("a")),
         d2.fugo(&d2.person_key(&code), &agency("a"))
     );
-    // The three keys are separate: the look-up key is not the person key.
-    assert_ne!(d1.number_key(&n)[..], d1.person_key(&code)[..]);
+}
+
+#[test]
+fn each_derivation_uses_its_own_key() {
+    // The same bytes are hashed under each of the hub's keys: each derivation must give the
+    // value of its own key and not another's (values of different inputs would differ anyway).
+    let keys = HubConfig::generate_keys();
+    let d = Derivation::new(&keys);
+    let hmac = |key: &Key32, data: &[u8]| KeyedHasher::new(key).hash(data);
+
+    let n = MyNumber::parse("621498320257").unwrap();
+    let digits = n.expose().as_bytes();
+    assert_eq!(d.number_key(&n), hmac(&keys.number_hash, digits));
+    assert_ne!(d.number_key(&n), hmac(&keys.person, digits));
+    assert_ne!(d.number_key(&n), hmac(&keys.fugo, digits));
+
+    let code = ResidentCode::from_body_u64(42);
+    let digits = code.expose().as_bytes();
+    let person = d.person_key(&code);
+    assert_eq!(person, hmac(&keys.person, digits));
+    assert_ne!(person, hmac(&keys.number_hash, digits));
+    assert_ne!(person, hmac(&keys.fugo, digits));
+
+    let input = [&person[..], &b"\0koiki-13"[..]].concat();
+    let fugo = |key: &Key32| base32(&hmac(key, &input)[..FUGO_BYTES]);
+    let derived = d.fugo(&person, &agency("koiki-13")).0;
+    assert_eq!(derived, fugo(&keys.fugo));
+    assert_ne!(derived, fugo(&keys.person));
+    assert_ne!(derived, fugo(&keys.number_hash));
 }
 
 #[test]

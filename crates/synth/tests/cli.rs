@@ -2,6 +2,7 @@
 
 use clap::{CommandFactory, Parser};
 use renkei_synth::cli::{run, SynthArgs, SynthCommand};
+use renkei_synth::SynthError;
 
 #[derive(Parser)]
 #[command(name = "synth")]
@@ -107,7 +108,38 @@ fn writes_insurers() {
 
 #[test]
 fn refuses_bad_arguments() {
-    assert!(synth(&["subscribers", "--count", "5", "--prefecture", "99"]).is_err());
-    assert!(synth(&["subscribers", "--count", "5", "--dates", "julian"]).is_err());
-    assert!(synth(&["residents", "--count", "5", "--min-age", "200"]).is_err());
+    // Each refusal names what is wrong, not just any failure (a missing file, a panic caught
+    // elsewhere, an unrelated argument would all be errors too).
+    let err = synth(&["subscribers", "--count", "5", "--prefecture", "99"]).unwrap_err();
+    assert!(
+        matches!(err.downcast_ref(), Some(SynthError::Prefecture(code)) if code == "99"),
+        "{err:#}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "都道府県コードが正しくありません: 99（01〜47）"
+    );
+
+    let err = synth(&["subscribers", "--count", "5", "--dates", "julian"]).unwrap_err();
+    let clap = err.downcast_ref::<clap::Error>().expect("a clap error");
+    assert_eq!(clap.kind(), clap::error::ErrorKind::InvalidValue, "{clap}");
+    let text = clap.to_string();
+    assert!(
+        text.contains("'julian'") && text.contains("--dates"),
+        "{text}"
+    );
+
+    let err = synth(&["residents", "--count", "5", "--min-age", "200"]).unwrap_err();
+    assert!(
+        matches!(
+            err.downcast_ref(),
+            Some(SynthError::MinAge { age: 200, .. })
+        ),
+        "{err:#}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("最低年齢 200 歳の住民は作れません"),
+        "{err}"
+    );
 }

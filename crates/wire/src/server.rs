@@ -74,12 +74,14 @@ pub async fn start(
 ) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
+    let refusals = HandshakeRefusals::new(name, &metrics);
     let router = with_common_routes(name, router, metrics);
     let handle = tokio::spawn(accept_loop(
         name,
         listener,
         TlsAcceptor::from(tls),
         router,
+        refusals,
         shutdown,
     ));
     tracing::info!(system = name, %local, "listening (mutual TLS)");
@@ -165,11 +167,52 @@ async fn count_requests(
     response
 }
 
+/// TLS handshakes the server refused, by reason. A peer refused there never reaches a handler,
+/// so the request counters cannot show it; a peer whose certificate the network's CA did not
+/// issue (or that presents none) is counted apart from other failures.
+#[derive(Clone)]
+struct HandshakeRefusals {
+    client_certificate: Counter,
+    timeout: Counter,
+    other: Counter,
+}
+
+impl HandshakeRefusals {
+    fn new(name: &'static str, metrics: &Metrics) -> HandshakeRefusals {
+        let counter = |reason| {
+            metrics.counter(
+                "renkei_tls_handshakes_refused_total",
+                &[("system", name), ("reason", reason)],
+                "TLS handshakes refused, by reason.",
+            )
+        };
+        HandshakeRefusals {
+            client_certificate: counter("client_certificate"),
+            timeout: counter("timeout"),
+            other: counter("other"),
+        }
+    }
+
+    /// The reason a handshake failed with `e`: tokio-rustls wraps rustls' error in the I/O error.
+    fn failed(&self, e: &std::io::Error) -> &Counter {
+        let tls = e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+        match tls {
+            Some(rustls::Error::NoCertificatesPresented | rustls::Error::InvalidCertificate(_)) => {
+                &self.client_certificate
+            }
+            _ => &self.other,
+        }
+    }
+}
+
 async fn accept_loop(
     name: &'static str,
     listener: TcpListener,
     acceptor: TlsAcceptor,
     router: Router,
+    refusals: HandshakeRefusals,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let graceful = GracefulShutdown::new();
@@ -188,14 +231,19 @@ async fn accept_loop(
                 let acceptor = acceptor.clone();
                 let router = router.clone();
                 let watcher = graceful.watcher();
+                let refusals = refusals.clone();
                 tokio::spawn(async move {
                     let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                         Ok(Ok(tls)) => tls,
                         Ok(Err(e)) => {
                             tracing::debug!(system = name, error = %e, "TLS handshake refused");
+                            refusals.failed(&e).inc();
                             return;
                         }
-                        Err(_) => return,
+                        Err(_) => {
+                            refusals.timeout.inc();
+                            return;
+                        }
                     };
                     let peer = tls
                         .get_ref()

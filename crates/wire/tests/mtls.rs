@@ -5,7 +5,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use renkei_wire::metrics::Metrics;
 use renkei_wire::pki::Pki;
-use renkei_wire::{ApiError, Client, Endpoint, Identity, Role};
+use renkei_wire::{ApiError, CallError, Client, Endpoint, Identity, Role};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
@@ -42,6 +42,24 @@ async fn echo(
         role: caller.role,
     }))
 }
+
+/// Asserts that `result` is the server refusing the TLS handshake with `alert` (the alert the
+/// server sends names why: any other transport failure — nothing listening, a reset, a
+/// timeout — does not carry it).
+fn assert_refused_at_handshake<T>(result: Result<T, CallError>, alert: &str) {
+    match result {
+        Err(CallError::Transport(message)) => assert!(
+            message.contains(&format!("received fatal alert: {alert}")),
+            "expected the handshake to be refused with {alert}, got: {message}"
+        ),
+        Err(e) => panic!("expected the handshake to be refused with {alert}, got: {e}"),
+        Ok(_) => panic!("expected the handshake to be refused with {alert}, got an answer"),
+    }
+}
+
+/// The server's count of handshakes refused for a missing or untrusted client certificate.
+const CERTIFICATE_REFUSALS: &str =
+    "renkei_tls_handshakes_refused_total{system=\"hub\",reason=\"client_certificate\"}";
 
 #[tokio::test]
 async fn mutual_tls_identifies_callers_and_refuses_strangers() {
@@ -109,10 +127,9 @@ async fn mutual_tls_identifies_callers_and_refuses_strangers() {
     stranger.ca = server_files.ca.clone(); // trusts the real CA, presents a foreign certificate
     let client = Client::new(stranger.client_config().unwrap(), &server.url());
     let refused = client.call::<Echo>(&EchoRequest { text: "x".into() }).await;
-    assert!(
-        matches!(refused, Err(renkei_wire::CallError::Transport(_))),
-        "foreign certificate must be refused"
-    );
+    // Every network CA has the same name, so the server finds "its" issuer and the signature
+    // check fails: rustls answers with the decrypt_error alert.
+    assert_refused_at_handshake(refused, "DecryptError");
 
     // Health and metrics are served to certified callers.
     let client = Client::new(insurer.client_config().unwrap(), &server.url());
@@ -150,6 +167,15 @@ async fn mutual_tls_identifies_callers_and_refuses_strangers() {
         ),
         "{metrics}"
     );
+    // The server saw the foreign certificate: one handshake refused for it, nothing else.
+    assert!(
+        metrics.contains(&format!("{CERTIFICATE_REFUSALS} 1\n")),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains("reason=\"other\"} 1") && !metrics.contains("reason=\"timeout\"} 1"),
+        "{metrics}"
+    );
 
     stop.send(true).unwrap();
     tokio::time::timeout(std::time::Duration::from_secs(20), server.handle)
@@ -164,11 +190,18 @@ async fn client_without_certificate_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::open_or_create(dir.path()).unwrap();
     let files = pki
+        .issue(&Identity::new(
+            "hub",
+            Role::Hub,
+            "情報提供ネットワークシステム",
+        ))
+        .unwrap();
+    let certified = pki
         .issue(&Identity::new("registry", Role::Registry, "J-LIS"))
         .unwrap();
     let (_stop, shutdown) = watch::channel(false);
     let server = renkei_wire::server::start(
-        "registry",
+        "hub",
         "127.0.0.1:0",
         files.server_config().unwrap(),
         Router::new(),
@@ -192,8 +225,14 @@ async fn client_without_certificate_is_refused() {
     .with_root_certificates(roots)
     .with_no_client_auth();
     let client = Client::new(std::sync::Arc::new(config), &server.url());
-    assert!(matches!(
-        client.get_text("/health").await,
-        Err(renkei_wire::CallError::Transport(_))
-    ));
+    assert_refused_at_handshake(client.get_text("/health").await, "CertificateRequired");
+
+    // The same server answers a client with a certificate from its CA, and counted the refusal.
+    let client = Client::new(certified.client_config().unwrap(), &server.url());
+    assert!(client.get_text("/health").await.unwrap().contains("\"ok\""));
+    let metrics = client.get_text("/metrics").await.unwrap();
+    assert!(
+        metrics.contains(&format!("{CERTIFICATE_REFUSALS} 1\n")),
+        "{metrics}"
+    );
 }

@@ -147,7 +147,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic]
+    #[should_panic(expected = "MyNumber::from_body_u64: body must be below 10^11")]
     fn from_body_u64_rejects_twelve_digit_bodies() {
         let _ = MyNumber::from_body_u64(100_000_000_000);
     }

@@ -121,7 +121,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic]
+    #[should_panic(expected = "ResidentCode::from_body_u64: body must be below 10^10")]
     fn from_body_u64_rejects_eleven_digit_bodies() {
         let _ = ResidentCode::from_body_u64(10_000_000_000);
     }

@@ -105,13 +105,39 @@ key = "{pki}/koiki-13.key"
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
+    // Each refusal fails the command, says why, and creates nothing.
+    let refused = |out: &std::process::Output, why: &str| {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(stderr.contains(why), "expected {why:?} in: {stderr}");
+    };
     let again = add("koiki-13", "tokyo-admin", "correct horse battery");
-    assert!(!again.status.success());
-    assert!(String::from_utf8_lossy(&again.stderr).contains("既に使われています"));
+    refused(&again, "ログインID tokyo-admin は既に使われています");
     let stranger = add("koiki-99", "someone", "correct horse battery");
-    assert!(String::from_utf8_lossy(&stranger.stderr).contains("koiki-99"));
+    refused(
+        &stranger,
+        "機関コード koiki-99 は設定ファイルの insurers にありません",
+    );
     let short = add("koiki-13", "short-pw", "short");
-    assert!(String::from_utf8_lossy(&short.stderr).contains("10文字以上"));
+    refused(&short, "10文字以上");
+    let accounts: Vec<(String, String)> = {
+        let db = dir.path().join("web/terminal.db");
+        let conn =
+            rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .unwrap();
+        let mut stmt = conn
+            .prepare("SELECT tenant, login_id FROM accounts ORDER BY tenant, login_id")
+            .unwrap();
+        stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(
+        accounts,
+        [("koiki-13".to_owned(), "tokyo-admin".to_owned())],
+        "only the first account exists"
+    );
 
     let (child, url) = start_web(&config);
 
