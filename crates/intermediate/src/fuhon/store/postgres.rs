@@ -12,6 +12,7 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::Row;
 
+use super::sql::*;
 use super::*;
 use crate::fuhon::delta::{plan_delta, Current, Staged, Write};
 use crate::fuhon::drift::Keyed;

@@ -14,6 +14,7 @@ use renkei_store::StoreError;
 use renkei_wire::msg::fuhon::{FuhonKind, RowError, UploadMode, VersionInfo};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
+use super::sql::*;
 use super::*;
 use crate::fuhon::delta::{plan_delta, Current, Staged, Write};
 use crate::fuhon::drift::Keyed;
