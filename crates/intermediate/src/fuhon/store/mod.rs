@@ -3,8 +3,10 @@
 //! live from one version until another ends them (`from_version`, `to_version`), so every
 //! version stays readable. Two engines with the same behaviour, tested by one suite.
 //!
-//! The SQL is written once with `?N` parameters ([`sql`]); PostgreSQL gets it with `$N`.
+//! The SQL is written once ([`sql`]), and so is the commit ([`commit`]): the engines supply
+//! the reads and writes inside their transaction.
 
+mod commit;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -16,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use renkei_store::StoreError;
-use renkei_wire::msg::fuhon::{FuhonKind, RowError, UploadMode, VersionInfo, MAX_COMMIT_ERRORS};
+use renkei_wire::msg::fuhon::{FuhonKind, RowError, UploadMode, VersionInfo};
 
 use super::delta::{Current, Staged};
 use super::drift::Keyed;
@@ -274,6 +276,15 @@ pub(crate) fn op_from(code: i64) -> Result<super::record::Op, StoreError> {
     super::record::Op::from_code(code).ok_or_else(|| corrupt("異動区分"))
 }
 
+/// A session's stored state: `open` until it is committed or checked.
+pub(crate) fn state_from(state: &str) -> SessionState {
+    if state == "open" {
+        SessionState::Open
+    } else {
+        SessionState::Done
+    }
+}
+
 pub(crate) fn header_json(header: &[String]) -> String {
     serde_json::to_string(header).expect("header serializes")
 }
@@ -288,71 +299,6 @@ pub(crate) fn errors_json(errors: &[RowError]) -> String {
 
 pub(crate) fn errors_from(json: &str) -> Result<Vec<RowError>, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-/// Errors for keys repeated in a full file or extract: `dups` are (line, key, insured) rows
-/// of repeated keys in (key, line) order; every row after a key's first is at fault.
-pub(crate) fn duplicate_errors(kind: FuhonKind, dups: &[(u64, String, String)]) -> Vec<RowError> {
-    let mut out = Vec::new();
-    let mut first: Option<(&str, u64)> = None;
-    for (line, key, insured) in dups {
-        match first {
-            Some((k, at)) if k == key => out.push(RowError {
-                line: *line,
-                field: "被保険者番号".into(),
-                code: "DUPLICATE_KEY".into(),
-                message: format!(
-                    "被保険者番号 {insured} の{}が{at}行目と重複しています（1件につき1行にしてください）",
-                    kind.label()
-                ),
-            }),
-            _ => first = Some((key, *line)),
-        }
-    }
-    out.sort_by_key(|e| e.line);
-    out
-}
-
-/// Caps a commit's error list (the count stays complete).
-pub(crate) fn capped(mut errors: Vec<RowError>) -> Committed {
-    let total = errors.len() as u64;
-    errors.sort_by_key(|e| e.line);
-    errors.truncate(MAX_COMMIT_ERRORS);
-    Committed::Refused { errors, total }
-}
-
-/// Version statistics from what a full commit did.
-pub(crate) struct FullCounts {
-    pub staged: u64,
-    pub closed: u64,
-    pub inserted: u64,
-    pub changed: u64,
-}
-
-impl FullCounts {
-    pub(crate) fn into_info(
-        self,
-        session: &Session,
-        version: u64,
-        previous_records: u64,
-        committed_at: String,
-    ) -> VersionInfo {
-        let added = self.inserted - self.changed;
-        let deleted = self.closed - self.changed;
-        VersionInfo {
-            kind: session.kind,
-            version,
-            mode: session.mode,
-            as_of: session.as_of.clone(),
-            committed_at,
-            digest: session.digest.clone(),
-            records: previous_records + added - deleted,
-            added,
-            changed: self.changed,
-            deleted,
-            unchanged: self.staged - self.inserted,
-        }
-    }
 }
 
 /// Current records of each key, as [`super::delta::plan_delta`] wants them.
