@@ -273,3 +273,7 @@ impl Tally {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "commit_tests.rs"]
+mod tests;
