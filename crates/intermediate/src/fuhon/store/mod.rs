@@ -3,9 +3,12 @@
 //! live from one version until another ends them (`from_version`, `to_version`), so every
 //! version stays readable. Two engines with the same behaviour, tested by one suite.
 //!
-//! The SQL is written once with `?N` parameters; PostgreSQL gets it with `$N` ([`pg`]).
+//! The SQL is written once ([`sql`]), and so is the commit ([`commit`]): the engines supply
+//! the reads and writes inside their transaction.
 
+mod commit;
 mod postgres;
+mod sql;
 mod sqlite;
 #[cfg(test)]
 mod tests;
@@ -15,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use renkei_store::StoreError;
-use renkei_wire::msg::fuhon::{FuhonKind, RowError, UploadMode, VersionInfo, MAX_COMMIT_ERRORS};
+use renkei_wire::msg::fuhon::{FuhonKind, RowError, UploadMode, VersionInfo};
 
 use super::delta::{Current, Staged};
 use super::drift::Keyed;
@@ -241,11 +244,6 @@ impl FuhonStore {
     }
 }
 
-/// PostgreSQL's spelling of SQL written with `?N` parameters.
-pub(crate) fn pg(sql: &str) -> String {
-    sql.replace('?', "$")
-}
-
 pub(crate) fn now() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
@@ -278,6 +276,15 @@ pub(crate) fn op_from(code: i64) -> Result<super::record::Op, StoreError> {
     super::record::Op::from_code(code).ok_or_else(|| corrupt("異動区分"))
 }
 
+/// A session's stored state: `open` until it is committed or checked.
+pub(crate) fn state_from(state: &str) -> SessionState {
+    if state == "open" {
+        SessionState::Open
+    } else {
+        SessionState::Done
+    }
+}
+
 pub(crate) fn header_json(header: &[String]) -> String {
     serde_json::to_string(header).expect("header serializes")
 }
@@ -294,164 +301,13 @@ pub(crate) fn errors_from(json: &str) -> Result<Vec<RowError>, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// Errors for keys repeated in a full file or extract: `dups` are (line, key, insured) rows
-/// of repeated keys in (key, line) order; every row after a key's first is at fault.
-pub(crate) fn duplicate_errors(kind: FuhonKind, dups: &[(u64, String, String)]) -> Vec<RowError> {
-    let mut out = Vec::new();
-    let mut first: Option<(&str, u64)> = None;
-    for (line, key, insured) in dups {
-        match first {
-            Some((k, at)) if k == key => out.push(RowError {
-                line: *line,
-                field: "被保険者番号".into(),
-                code: "DUPLICATE_KEY".into(),
-                message: format!(
-                    "被保険者番号 {insured} の{}が{at}行目と重複しています（1件につき1行にしてください）",
-                    kind.label()
-                ),
-            }),
-            _ => first = Some((key, *line)),
-        }
-    }
-    out.sort_by_key(|e| e.line);
-    out
-}
-
-/// Caps a commit's error list (the count stays complete).
-pub(crate) fn capped(mut errors: Vec<RowError>) -> Committed {
-    let total = errors.len() as u64;
-    errors.sort_by_key(|e| e.line);
-    errors.truncate(MAX_COMMIT_ERRORS);
-    Committed::Refused { errors, total }
-}
-
-/// Version statistics from what a full commit did.
-pub(crate) struct FullCounts {
-    pub staged: u64,
-    pub closed: u64,
-    pub inserted: u64,
-    pub changed: u64,
-}
-
-impl FullCounts {
-    pub(crate) fn into_info(
-        self,
-        session: &Session,
-        version: u64,
-        previous_records: u64,
-        committed_at: String,
-    ) -> VersionInfo {
-        let added = self.inserted - self.changed;
-        let deleted = self.closed - self.changed;
-        VersionInfo {
-            kind: session.kind,
-            version,
-            mode: session.mode,
-            as_of: session.as_of.clone(),
-            committed_at,
-            digest: session.digest.clone(),
-            records: previous_records + added - deleted,
-            added,
-            changed: self.changed,
-            deleted,
-            unchanged: self.staged - self.inserted,
-        }
-    }
-}
-
 /// Current records of each key, as [`super::delta::plan_delta`] wants them.
 pub(crate) type CurrentMap = HashMap<String, Option<Current>>;
-
-pub(crate) const SQL_TENANT_NUMBERS: &str = "SELECT n.tenant, n.insurer_number FROM insurer_numbers n
-    WHERE n.tenant = (SELECT tenant FROM insurer_numbers WHERE insurer_number = ?1) ORDER BY n.insurer_number";
 
 fn tenant_numbers(rows: Vec<(String, String)>) -> Option<(String, Vec<String>)> {
     let tenant = rows.first()?.0.clone();
     Some((tenant, rows.into_iter().map(|(_, n)| n).collect()))
 }
-
-// --- SQL shared by both engines (?1 tenant, ?2 kind or session, …) ---
-
-pub(crate) const SQL_LATEST: &str = "SELECT version, session, mode, digest, as_of, committed_at, records, added, changed, deleted, unchanged, kind
-    FROM fuhon_versions WHERE tenant = ?1 AND kind = ?2 ORDER BY version DESC LIMIT 1";
-
-pub(crate) const SQL_VERSIONS: &str = "SELECT version, session, mode, digest, as_of, committed_at, records, added, changed, deleted, unchanged, kind
-    FROM fuhon_versions WHERE tenant = ?1 AND kind = ?2 ORDER BY version DESC";
-
-pub(crate) const SQL_VERSION_AS_OF: &str = "SELECT version, session, mode, digest, as_of, committed_at, records, added, changed, deleted, unchanged, kind
-    FROM fuhon_versions WHERE tenant = ?1 AND kind = ?2 AND as_of <= ?3 ORDER BY version DESC LIMIT 1";
-
-pub(crate) const SQL_INSERT_VERSION: &str = "INSERT INTO fuhon_versions
-    (tenant, kind, version, session, mode, digest, as_of, committed_at, records, added, changed, deleted, unchanged)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-
-pub(crate) const SQL_SESSION: &str =
-    "SELECT session, kind, mode, digest, insurer_number, file_name, header, as_of, state
-    FROM fuhon_sessions WHERE tenant = ?1 AND session = ?2";
-
-pub(crate) const SQL_INSERT_SESSION: &str = "INSERT INTO fuhon_sessions
-    (tenant, session, kind, mode, digest, insurer_number, file_name, header, as_of, state, created_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open', ?10)";
-
-pub(crate) const SQL_STALE_SESSIONS: &str =
-    "SELECT session FROM fuhon_sessions WHERE tenant = ?1 AND state = 'open' AND created_at < ?2";
-
-pub(crate) const SQL_DELETE_STAGING: &str =
-    "DELETE FROM fuhon_staging WHERE tenant = ?1 AND session = ?2";
-pub(crate) const SQL_DELETE_CHUNKS: &str =
-    "DELETE FROM fuhon_chunks WHERE tenant = ?1 AND session = ?2";
-pub(crate) const SQL_DELETE_SESSION: &str =
-    "DELETE FROM fuhon_sessions WHERE tenant = ?1 AND session = ?2";
-
-pub(crate) const SQL_CHUNK_ERRORS: &str =
-    "SELECT error_list FROM fuhon_chunks WHERE tenant = ?1 AND session = ?2 AND seq = ?3";
-
-pub(crate) const SQL_INSERT_CHUNK: &str =
-    "INSERT INTO fuhon_chunks (tenant, session, seq, rows, errors, error_list) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-
-pub(crate) const SQL_CHUNK_TOTALS: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(rows), 0) AS BIGINT), CAST(COALESCE(SUM(errors), 0) AS BIGINT)
-    FROM fuhon_chunks WHERE tenant = ?1 AND session = ?2";
-
-pub(crate) const SQL_ALL_CHUNK_ERRORS: &str =
-    "SELECT error_list FROM fuhon_chunks WHERE tenant = ?1 AND session = ?2 AND errors > 0 ORDER BY seq";
-
-pub(crate) const SQL_DUPLICATES: &str = "SELECT line, key, insured FROM fuhon_staging
-    WHERE tenant = ?1 AND session = ?2 AND key IN (
-        SELECT key FROM fuhon_staging WHERE tenant = ?1 AND session = ?2 GROUP BY key HAVING COUNT(*) > 1)
-    ORDER BY key, line";
-
-pub(crate) const SQL_FULL_CLOSE: &str = "UPDATE fuhon_records SET to_version = ?4
-    WHERE tenant = ?1 AND kind = ?2 AND to_version IS NULL AND NOT EXISTS (
-        SELECT 1 FROM fuhon_staging s WHERE s.tenant = ?1 AND s.session = ?3
-            AND s.key = fuhon_records.key AND s.fields = fuhon_records.fields)";
-
-pub(crate) const SQL_FULL_INSERT: &str = "INSERT INTO fuhon_records (tenant, kind, key, from_version, to_version, insured, branch, fields)
-    SELECT CAST(?1 AS TEXT), CAST(?2 AS TEXT), s.key, CAST(?4 AS BIGINT), NULL, s.insured, s.branch, s.fields
-    FROM fuhon_staging s WHERE s.tenant = ?1 AND s.session = ?3 AND NOT EXISTS (
-        SELECT 1 FROM fuhon_records r WHERE r.tenant = ?1 AND r.kind = ?2 AND r.key = s.key AND r.to_version IS NULL)";
-
-pub(crate) const SQL_FULL_CHANGED: &str = "SELECT COUNT(*) FROM fuhon_records c
-    WHERE c.tenant = ?1 AND c.kind = ?2 AND c.to_version = ?4 AND EXISTS (
-        SELECT 1 FROM fuhon_staging s WHERE s.tenant = ?1 AND s.session = ?3 AND s.key = c.key)";
-
-pub(crate) const SQL_STAGED_PAGE: &str =
-    "SELECT line, op, key, insured, branch, fields FROM fuhon_staging
-    WHERE tenant = ?1 AND session = ?2 AND line > ?3 ORDER BY line LIMIT ?4";
-
-pub(crate) const SQL_MASTER_PAGE: &str =
-    "SELECT line, op, key, insured, branch, fields FROM fuhon_staging
-    WHERE tenant = ?1 AND session = ?2 AND key > ?3 ORDER BY key LIMIT ?4";
-
-pub(crate) const SQL_CURRENT_PAGE: &str =
-    "SELECT key, from_version, insured, branch, fields FROM fuhon_records
-    WHERE tenant = ?1 AND kind = ?2 AND to_version IS NULL AND key > ?3 ORDER BY key LIMIT ?4";
-
-pub(crate) const SQL_RECORDS_IN: &str = "SELECT key, from_version, insured, branch, fields FROM fuhon_records
-    WHERE tenant = ?1 AND kind = ?2 AND branch = ?3 AND from_version <= ?4 AND (to_version IS NULL OR to_version > ?4)
-    ORDER BY key";
-
-pub(crate) const SQL_MARK_DONE: &str =
-    "UPDATE fuhon_sessions SET state = 'done', version = ?3 WHERE tenant = ?1 AND session = ?2";
 
 /// The merge bound of a drift page: with a full page on a side, only keys up to its last are
 /// complete on both sides.

@@ -2,23 +2,27 @@
 //! transaction under a per-(tenant, kind) advisory lock, set-based for a full file and chunked
 //! (batched by key arrays) for a delta. Tables lead with `tenant` so they distribute by insurer.
 
-use std::collections::HashMap;
-
 use deadpool_postgres::GenericClient;
 use renkei_store::postgres::Postgres;
 use renkei_store::StoreError;
-use renkei_wire::msg::fuhon::{FuhonKind, RowError, UploadMode, VersionInfo};
+use renkei_wire::msg::fuhon::{FuhonKind, RowError, UploadMode};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::Row;
 
-use super::*;
-use crate::fuhon::delta::{plan_delta, Current, Staged, Write};
-use crate::fuhon::drift::Keyed;
+use super::commit::commit;
+use super::sql::*;
+use super::{
+    errors_from, errors_json, header_json, now, stale_before, Committed, Hook, Session, Started,
+};
+use crate::fuhon::delta::Staged;
 
 #[path = "postgres_commit.rs"]
-mod commit;
-use commit::commit_in;
+mod commit_tx;
+#[path = "postgres_read.rs"]
+mod read;
+
+use commit_tx::PgCommit;
+use read::latest;
 
 pub(crate) const PG_MIGRATION: &str = "
 CREATE TABLE fuhon_sessions (
@@ -110,44 +114,6 @@ impl PgFuhon {
         Ok(Started::Open)
     }
 
-    pub async fn tenant_numbers(
-        &self,
-        insurer_number: &str,
-    ) -> Result<Option<(String, Vec<String>)>, StoreError> {
-        let client = self.db.client().await?;
-        let rows = client
-            .query(&pg(SQL_TENANT_NUMBERS), &[&insurer_number])
-            .await?;
-        Ok(tenant_numbers(
-            rows.iter().map(|r| (r.get(0), r.get(1))).collect(),
-        ))
-    }
-
-    pub async fn session(&self, tenant: &str, id: &str) -> Result<Option<Session>, StoreError> {
-        let client = self.db.client().await?;
-        client
-            .query_opt(&pg(SQL_SESSION), &[&tenant, &id])
-            .await?
-            .as_ref()
-            .map(session)
-            .transpose()
-    }
-
-    pub async fn branches(
-        &self,
-        tenant: &str,
-        insured: Vec<String>,
-    ) -> Result<HashMap<String, String>, StoreError> {
-        let client = self.db.client().await?;
-        let rows = client
-            .query(
-                "SELECT insured_number, branch FROM subscribers WHERE tenant = $1 AND insured_number = ANY($2)",
-                &[&tenant, &insured],
-            )
-            .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-    }
-
     pub async fn stage(
         &self,
         tenant: &str,
@@ -231,13 +197,19 @@ impl PgFuhon {
         let mut client = self.db.client().await?;
         let tx = client.transaction().await?;
         lock(&tx, self.db.schema(), tenant, session.kind).await?;
-        let outcome = commit_in(&tx, tenant, session, chunks, rows, &hook).await?;
-        if matches!(outcome, Committed::Version(_) | Committed::Checked(_)) {
+        let steps = PgCommit {
+            tx: &tx,
+            tenant,
+            session: &session.id,
+            kind: session.kind,
+        };
+        let outcome = commit(&steps, session, chunks, rows, &hook).await?;
+        if outcome.commits_transaction() {
             tx.commit().await?;
         } else {
             drop(tx);
         }
-        if let Committed::Version(_) = outcome {
+        if outcome.drops_staging() {
             client
                 .execute(&pg(SQL_DELETE_STAGING), &[&tenant, &session.id])
                 .await?;
@@ -248,92 +220,6 @@ impl PgFuhon {
     pub async fn discard(&self, tenant: &str, session: &str) -> Result<(), StoreError> {
         let mut client = self.db.client().await?;
         drop_session(&mut client, tenant, session).await
-    }
-
-    pub async fn drift_input(
-        &self,
-        tenant: &str,
-        session: &Session,
-        after: &str,
-    ) -> Result<DriftInput, StoreError> {
-        let client = self.db.client().await?;
-        let version = latest(&client, tenant, session.kind)
-            .await?
-            .map(|v| v.version);
-        let limit = STEP_ROWS as i64;
-        let mut master = client
-            .query(
-                &pg(SQL_MASTER_PAGE),
-                &[&tenant, &session.id, &after, &limit],
-            )
-            .await?
-            .iter()
-            .map(staged)
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut fuhon: Vec<Keyed> = client
-            .query(
-                &pg(SQL_CURRENT_PAGE),
-                &[&tenant, &session.kind.code(), &after, &limit],
-            )
-            .await?
-            .iter()
-            .map(keyed)
-            .collect();
-        let next = drift_bound(&mut master, &mut fuhon);
-        Ok(DriftInput {
-            version,
-            master,
-            fuhon,
-            next,
-        })
-    }
-
-    pub async fn versions(
-        &self,
-        tenant: &str,
-        kind: FuhonKind,
-    ) -> Result<Vec<VersionInfo>, StoreError> {
-        let client = self.db.client().await?;
-        client
-            .query(&pg(SQL_VERSIONS), &[&tenant, &kind.code()])
-            .await?
-            .iter()
-            .map(version_info)
-            .collect()
-    }
-
-    pub async fn version_as_of(
-        &self,
-        tenant: &str,
-        kind: FuhonKind,
-        as_of: &str,
-    ) -> Result<Option<VersionInfo>, StoreError> {
-        let client = self.db.client().await?;
-        client
-            .query_opt(&pg(SQL_VERSION_AS_OF), &[&tenant, &kind.code(), &as_of])
-            .await?
-            .as_ref()
-            .map(version_info)
-            .transpose()
-    }
-
-    pub async fn records_in(
-        &self,
-        tenant: &str,
-        kind: FuhonKind,
-        branch: &str,
-        version: u64,
-    ) -> Result<Vec<Keyed>, StoreError> {
-        let client = self.db.client().await?;
-        Ok(client
-            .query(
-                &pg(SQL_RECORDS_IN),
-                &[&tenant, &kind.code(), &branch, &i(version)],
-            )
-            .await?
-            .iter()
-            .map(keyed)
-            .collect())
     }
 }
 
@@ -368,75 +254,4 @@ async fn drop_session(
         .await?;
     tx.commit().await?;
     Ok(())
-}
-
-async fn latest(
-    client: &impl GenericClient,
-    tenant: &str,
-    kind: FuhonKind,
-) -> Result<Option<VersionInfo>, StoreError> {
-    client
-        .query_opt(&pg(SQL_LATEST), &[&tenant, &kind.code()])
-        .await?
-        .as_ref()
-        .map(version_info)
-        .transpose()
-}
-
-fn version_info(r: &Row) -> Result<VersionInfo, StoreError> {
-    let n = |i: usize| r.get::<_, i64>(i) as u64;
-    Ok(VersionInfo {
-        kind: kind_from(r.get(11))?,
-        version: n(0),
-        mode: mode_from(r.get(2))?,
-        digest: r.get(3),
-        as_of: r.get(4),
-        committed_at: r.get(5),
-        records: n(6),
-        added: n(7),
-        changed: n(8),
-        deleted: n(9),
-        unchanged: n(10),
-    })
-}
-
-fn session(r: &Row) -> Result<Session, StoreError> {
-    Ok(Session {
-        id: r.get(0),
-        kind: kind_from(r.get(1))?,
-        mode: mode_from(r.get(2))?,
-        digest: r.get(3),
-        insurer_number: r.get(4),
-        file_name: r.get(5),
-        header: header_from(r.get(6))?,
-        as_of: r.get(7),
-        state: if r.get::<_, &str>(8) == "open" {
-            SessionState::Open
-        } else {
-            SessionState::Done
-        },
-    })
-}
-
-fn staged(r: &Row) -> Result<Staged, StoreError> {
-    Ok(Staged {
-        line: r.get::<_, i64>(0) as u64,
-        op: op_from(r.get(1))?,
-        key: r.get(2),
-        insured: r.get(3),
-        branch: r.get(4),
-        fields: r.get(5),
-    })
-}
-
-fn keyed(r: &Row) -> (String, Current) {
-    (
-        r.get(0),
-        Current {
-            from_version: r.get::<_, i64>(1) as u64,
-            insured: r.get(2),
-            branch: r.get(3),
-            fields: r.get(4),
-        },
-    )
 }

@@ -7,20 +7,25 @@
 //! in line order and probed through a key index); a line index serves the in-order reads of a
 //! delta.
 
-use std::collections::HashMap;
-
 use renkei_store::sqlite::Sqlite;
 use renkei_store::StoreError;
-use renkei_wire::msg::fuhon::{FuhonKind, RowError, UploadMode, VersionInfo};
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use renkei_wire::msg::fuhon::{RowError, UploadMode};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::*;
-use crate::fuhon::delta::{plan_delta, Current, Staged, Write};
-use crate::fuhon::drift::Keyed;
+use super::commit::commit;
+use super::sql::*;
+use super::{
+    errors_from, errors_json, header_json, now, stale_before, Committed, Hook, Session, Started,
+};
+use crate::fuhon::delta::Staged;
 
 #[path = "sqlite_commit.rs"]
-mod commit;
-use commit::commit_in;
+mod commit_tx;
+#[path = "sqlite_read.rs"]
+mod read;
+
+use commit_tx::{run_blocking, SqliteCommit};
+use read::latest;
 
 pub(crate) const SQLITE_MIGRATION: &str = "
 CREATE TABLE fuhon_sessions (
@@ -109,56 +114,6 @@ impl SqliteFuhon {
             .await
     }
 
-    pub async fn tenant_numbers(
-        &self,
-        insurer_number: &str,
-    ) -> Result<Option<(String, Vec<String>)>, StoreError> {
-        let number = insurer_number.to_owned();
-        self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare_cached(SQL_TENANT_NUMBERS)?;
-                let rows = stmt.query_map([&number], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                Ok(tenant_numbers(rows.collect::<Result<_, _>>()?))
-            })
-            .await
-    }
-
-    pub async fn session(&self, tenant: &str, id: &str) -> Result<Option<Session>, StoreError> {
-        let (tenant, id) = (tenant.to_owned(), id.to_owned());
-        self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare_cached(SQL_SESSION)?;
-                let mut rows = stmt.query([&tenant, &id])?;
-                rows.next()?.map(session).transpose()
-            })
-            .await
-    }
-
-    pub async fn branches(
-        &self,
-        tenant: &str,
-        insured: Vec<String>,
-    ) -> Result<HashMap<String, String>, StoreError> {
-        let tenant = tenant.to_owned();
-        self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT branch FROM subscribers WHERE tenant = ?1 AND insured_number = ?2",
-                )?;
-                let mut out = HashMap::new();
-                for n in insured {
-                    if let Some(branch) = stmt
-                        .query_row([&tenant, &n], |r| r.get::<_, String>(0))
-                        .optional()?
-                    {
-                        out.insert(n, branch);
-                    }
-                }
-                Ok(out)
-            })
-            .await
-    }
-
     pub async fn stage(
         &self,
         tenant: &str,
@@ -226,17 +181,21 @@ impl SqliteFuhon {
             .db
             .write(move |conn| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let outcome = commit_in(&tx, &tenant, &session, chunks, rows, &hook)?;
-                if matches!(outcome, Committed::Version(_) | Committed::Checked(_)) {
+                let steps = SqliteCommit {
+                    tx: &tx,
+                    tenant: &tenant,
+                    session: &session.id,
+                    kind: session.kind,
+                };
+                let outcome = run_blocking(commit(&steps, &session, chunks, rows, &hook))?;
+                if outcome.commits_transaction() {
                     tx.commit()?;
                 }
                 Ok::<_, StoreError>((outcome, tenant, session))
             })
             .await?;
         let (outcome, tenant, session) = outcome;
-        // The staged rows of a committed upload are no longer needed; a check keeps them for
-        // its drift pages.
-        if let Committed::Version(_) = outcome {
+        if outcome.drops_staging() {
             let db = self.db.clone();
             db.write(move |conn| {
                 conn.execute(SQL_DELETE_STAGING, params![tenant, session.id])?;
@@ -253,90 +212,6 @@ impl SqliteFuhon {
             .write(move |conn| drop_session(conn, &tenant, &session))
             .await
     }
-
-    pub async fn drift_input(
-        &self,
-        tenant: &str,
-        session: &Session,
-        after: &str,
-    ) -> Result<DriftInput, StoreError> {
-        let (tenant, session, after) = (tenant.to_owned(), session.clone(), after.to_owned());
-        self.db
-            .read(move |conn| {
-                let version = latest(conn, &tenant, session.kind)?.map(|v| v.version);
-                let mut master = {
-                    let mut stmt = conn.prepare_cached(SQL_MASTER_PAGE)?;
-                    let rows = stmt
-                        .query_map(params![tenant, session.id, after, STEP_ROWS as u64], staged)?;
-                    rows.collect::<Result<Result<Vec<_>, _>, _>>()??
-                };
-                let mut fuhon = {
-                    let mut stmt = conn.prepare_cached(SQL_CURRENT_PAGE)?;
-                    let rows = stmt.query_map(
-                        params![tenant, session.kind.code(), after, STEP_ROWS as u64],
-                        keyed,
-                    )?;
-                    rows.collect::<Result<Vec<_>, _>>()?
-                };
-                let next = drift_bound(&mut master, &mut fuhon);
-                Ok(DriftInput {
-                    version,
-                    master,
-                    fuhon,
-                    next,
-                })
-            })
-            .await
-    }
-
-    pub async fn versions(
-        &self,
-        tenant: &str,
-        kind: FuhonKind,
-    ) -> Result<Vec<VersionInfo>, StoreError> {
-        let tenant = tenant.to_owned();
-        self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare_cached(SQL_VERSIONS)?;
-                let rows = stmt.query_map(params![tenant, kind.code()], version_info)?;
-                rows.map(|r| r?).collect()
-            })
-            .await
-    }
-
-    pub async fn version_as_of(
-        &self,
-        tenant: &str,
-        kind: FuhonKind,
-        as_of: &str,
-    ) -> Result<Option<VersionInfo>, StoreError> {
-        let (tenant, as_of) = (tenant.to_owned(), as_of.to_owned());
-        self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare_cached(SQL_VERSION_AS_OF)?;
-                stmt.query_row(params![tenant, kind.code(), as_of], version_info)
-                    .optional()?
-                    .transpose()
-            })
-            .await
-    }
-
-    pub async fn records_in(
-        &self,
-        tenant: &str,
-        kind: FuhonKind,
-        branch: &str,
-        version: u64,
-    ) -> Result<Vec<Keyed>, StoreError> {
-        let (tenant, branch) = (tenant.to_owned(), branch.to_owned());
-        self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare_cached(SQL_RECORDS_IN)?;
-                let rows = stmt.query_map(params![tenant, kind.code(), branch, version], keyed)?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .await
-    }
 }
 
 fn drop_session(conn: &mut Connection, tenant: &str, session: &str) -> Result<(), StoreError> {
@@ -346,82 +221,4 @@ fn drop_session(conn: &mut Connection, tenant: &str, session: &str) -> Result<()
     tx.execute(SQL_DELETE_SESSION, params![tenant, session])?;
     tx.commit()?;
     Ok(())
-}
-
-fn latest(
-    conn: &Connection,
-    tenant: &str,
-    kind: FuhonKind,
-) -> Result<Option<VersionInfo>, StoreError> {
-    let mut stmt = conn.prepare_cached(SQL_LATEST)?;
-    stmt.query_row(params![tenant, kind.code()], version_info)
-        .optional()?
-        .transpose()
-}
-
-fn version_info(r: &Row<'_>) -> rusqlite::Result<Result<VersionInfo, StoreError>> {
-    let mode: String = r.get(2)?;
-    let kind: String = r.get(11)?;
-    let (mode, kind) = match (mode_from(&mode), kind_from(&kind)) {
-        (Ok(m), Ok(k)) => (m, k),
-        (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
-    };
-    Ok(Ok(VersionInfo {
-        kind,
-        version: r.get(0)?,
-        mode,
-        digest: r.get(3)?,
-        as_of: r.get(4)?,
-        committed_at: r.get(5)?,
-        records: r.get(6)?,
-        added: r.get(7)?,
-        changed: r.get(8)?,
-        deleted: r.get(9)?,
-        unchanged: r.get(10)?,
-    }))
-}
-
-fn session(r: &Row<'_>) -> Result<Session, StoreError> {
-    Ok(Session {
-        id: r.get(0)?,
-        kind: kind_from(&r.get::<_, String>(1)?)?,
-        mode: mode_from(&r.get::<_, String>(2)?)?,
-        digest: r.get(3)?,
-        insurer_number: r.get(4)?,
-        file_name: r.get(5)?,
-        header: header_from(&r.get::<_, String>(6)?)?,
-        as_of: r.get(7)?,
-        state: if r.get::<_, String>(8)? == "open" {
-            SessionState::Open
-        } else {
-            SessionState::Done
-        },
-    })
-}
-
-fn staged(r: &Row<'_>) -> rusqlite::Result<Result<Staged, StoreError>> {
-    let op = match op_from(r.get(1)?) {
-        Ok(op) => op,
-        Err(e) => return Ok(Err(e)),
-    };
-    Ok(Ok(Staged {
-        line: r.get(0)?,
-        op,
-        key: r.get(2)?,
-        insured: r.get(3)?,
-        branch: r.get(4)?,
-        fields: r.get(5)?,
-    }))
-}
-
-fn keyed(r: &Row<'_>) -> rusqlite::Result<Keyed> {
-    Ok((
-        r.get(0)?,
-        Current {
-            from_version: r.get(1)?,
-            insured: r.get(2)?,
-            branch: r.get(3)?,
-            fields: r.get(4)?,
-        },
-    ))
 }
