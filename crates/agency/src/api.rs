@@ -7,16 +7,20 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use http::StatusCode;
-use renkei_core::AgencyCode;
-use renkei_ledger::party::{outcome_of, PartyLog, PartyRecord, Side};
+use renkei_core::{AgencyCode, InfoCode};
+use renkei_ledger::exchange::{self, Asker, ExchangeError, Holder};
+use renkei_ledger::party::PartyLog;
+use renkei_store::StoreError;
 use renkei_wire::msg::agency::{AgencyInquire, AgencyInquireRequest};
+use renkei_wire::msg::hub::Fugo;
 use renkei_wire::msg::inquiry::{
-    InquireRequest, InquireResponse, Provide, ProvideRequest, ProvideResponse, Provided,
+    InquireRequest, InquireResponse, Provide, ProvideRequest, ProvideResponse,
 };
 use renkei_wire::peer::HubClient;
 use renkei_wire::signing::Signer;
-use renkei_wire::{ApiError, Body, CallError, Endpoint, Identity, Role};
+use renkei_wire::{ApiError, Body, Endpoint, Identity, Role};
 
+use crate::holdings::Items;
 use crate::store::Store;
 
 /// What the handlers share.
@@ -30,11 +34,44 @@ pub struct Agency {
 }
 
 fn store_error(e: renkei_store::StoreError) -> ApiError {
-    tracing::error!(error = %e, "agency store failed");
-    ApiError::unavailable(
-        "store_unavailable",
-        "情報保有機関の保存処理でエラーが発生しました。しばらくしてから再送してください",
-    )
+    ExchangeError::Store {
+        holder: HOLDER,
+        source: e,
+    }
+    .into()
+}
+
+const HOLDER: &str = "情報保有機関";
+
+/// An agency answers for itself, from its residents' holdings.
+impl Holder for Agency {
+    fn name(&self) -> &'static str {
+        HOLDER
+    }
+
+    fn answers_for(&self, provider: &AgencyCode) -> bool {
+        *provider == self.code
+    }
+
+    async fn holding(
+        &self,
+        _provider: &AgencyCode,
+        fugo: &Fugo,
+        info: &InfoCode,
+    ) -> Result<Option<Items>, StoreError> {
+        self.store.holding(fugo, info).await
+    }
+}
+
+impl Agency {
+    fn asker(&self) -> Asker<'_> {
+        Asker {
+            holder: HOLDER,
+            records: &self.records,
+            signer: &self.signer,
+            hub: &self.hub,
+        }
+    }
 }
 
 async fn provide(
@@ -42,36 +79,10 @@ async fn provide(
     caller: Identity,
     body: Result<Body<ProvideRequest>, ApiError>,
 ) -> Result<Json<ProvideResponse>, ApiError> {
-    if caller.role != Role::Hub {
-        return Err(ApiError::forbidden(
-            "照会に回答するのは情報提供ネットワークシステム経由の照会だけです（規則: 提供は hub 経由に限る）",
-        ));
-    }
     let Body(req) = body?;
-    if req.provider != agency.code {
-        return Err(ApiError::bad_request(
-            "wrong_provider",
-            format!(
-                "照会番号 {}: 提供者「{}」宛ての照会ですが、この機関は「{}」です",
-                req.request_id, req.provider, agency.code
-            ),
-        ));
-    }
-    let answer = match agency
-        .store
-        .holding(&req.fugo, &req.info)
-        .await
-        .map_err(store_error)?
-    {
-        Some(items) => Provided::Data { items },
-        None => Provided::NoRecord,
-    };
-    agency
-        .records
-        .provide(&agency.code, &agency.signer, &req, answer)
-        .await
-        .map(Json)
-        .map_err(store_error)
+    let answer =
+        exchange::provide(&*agency, &agency.records, &agency.signer, &caller, &req).await?;
+    Ok(Json(answer))
 }
 
 async fn inquire(
@@ -110,38 +121,9 @@ async fn inquire(
         provider: req.provider,
         signature: renkei_wire::signing::SenderSignature::empty(),
     };
-    request.signature = agency.signer.sign_batched(&request.signed_message()).await;
-    match agency.hub.inquire(&request).await {
-        Ok(answer) => {
-            agency
-                .records
-                .record(PartyRecord::now(
-                    &agency.code,
-                    Side::Asked,
-                    &request.asker,
-                    &request.provider,
-                    &request.task,
-                    &request.info,
-                    &request.request_id,
-                    outcome_of(&answer.answer),
-                    Some(answer.record),
-                ))
-                .await
-                .map_err(store_error)?;
-            Ok(Json(answer))
-        }
-        Err(CallError::Api(e)) => Err(e),
-        Err(e) => {
-            tracing::warn!(error = %e, "hub unavailable");
-            Err(ApiError::unavailable(
-                "hub_unavailable",
-                format!(
-                    "情報提供ネットワークシステムに接続できません（照会番号 {}）。同じ照会番号で再送してください",
-                    request.request_id
-                ),
-            ))
-        }
-    }
+    let asker = agency.asker();
+    asker.sign(&mut request).await;
+    Ok(Json(asker.ask_hub(&request).await?))
 }
 
 pub fn router(agency: Arc<Agency>) -> Router {

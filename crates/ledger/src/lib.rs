@@ -12,6 +12,7 @@
 //! No system crate depends on another; this crate is where what they all record is defined
 //! once.
 
+pub mod exchange;
 pub mod party;
 pub mod record_log;
 

@@ -10,14 +10,18 @@
 pub mod answer;
 pub mod store;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use renkei_ledger::party::{outcome_of, PartyLog, PartyRecord, Side};
+use renkei_core::{AgencyCode, InfoCode};
+use renkei_ledger::exchange::{self, Asker, ExchangeError, Holder};
+use renkei_ledger::party::{outcome_of, PartyLog, Side};
 use renkei_ledger::record_log::Outcome;
+use renkei_store::StoreError;
 use renkei_wire::msg::hub::Fugo;
 use renkei_wire::msg::inquiry::{
     answer_digest, answer_message_parts, InquireRequest, InquireResponse, InquiryAnswer,
@@ -39,40 +43,50 @@ pub struct Inquiries {
     pub records: PartyLog,
 }
 
-/// Records `side`'s view of `q`'s exchange for the tenant on that side.
-async fn keep(
-    me: &Inquiries,
-    side: Side,
-    q: &InquireRequest,
-    outcome: Outcome,
-    hub_seq: Option<u64>,
-) -> Result<(), ApiError> {
-    let party = match side {
-        Side::Asked => &q.asker,
-        Side::Provided => &q.provider,
-    };
-    me.records
-        .record(PartyRecord::now(
-            party,
-            side,
-            &q.asker,
-            &q.provider,
-            &q.task,
-            &q.info,
-            &q.request_id,
-            outcome,
-            hub_seq,
-        ))
-        .await
-        .map_err(store_error)
-}
+const HOLDER: &str = "中間サーバ";
 
 fn store_error(e: renkei_store::StoreError) -> ApiError {
-    tracing::error!(error = %e, "store failure during an inquiry");
-    ApiError::unavailable(
-        "store_unavailable",
-        "中間サーバの保存処理でエラーが発生しました。しばらくしてから再送してください",
-    )
+    ExchangeError::Store {
+        holder: HOLDER,
+        source: e,
+    }
+    .into()
+}
+
+/// The intermediate server holds for every tenant: a tenant without the person holds
+/// nothing, which is an answer.
+impl Holder for Inquiries {
+    fn name(&self) -> &'static str {
+        HOLDER
+    }
+
+    fn answers_for(&self, _provider: &AgencyCode) -> bool {
+        true
+    }
+
+    async fn holding(
+        &self,
+        provider: &AgencyCode,
+        fugo: &Fugo,
+        info: &InfoCode,
+    ) -> Result<Option<BTreeMap<String, String>>, StoreError> {
+        let store = self.registrar.store();
+        match store::branch_of_fugo(store, provider, &fugo.0).await? {
+            Some(branch) => answer::answer(store, provider, &branch, info).await,
+            None => Ok(None),
+        }
+    }
+}
+
+impl Inquiries {
+    fn asker(&self) -> Asker<'_> {
+        Asker {
+            holder: HOLDER,
+            records: &self.records,
+            signer: &self.signer,
+            hub: &self.hub,
+        }
+    }
 }
 
 async fn insurer_inquire(
@@ -127,34 +141,12 @@ async fn insurer_inquire(
         provider: req.provider,
         signature: SenderSignature::empty(),
     };
-    request.signature = me.signer.sign_batched(&request.signed_message()).await;
+    let asker = me.asker();
+    asker.sign(&mut request).await;
     if internal {
         return between_tenants(&me, &req.branch, request).await.map(Json);
     }
-    match me.hub.inquire(&request).await {
-        Ok(answer) => {
-            keep(
-                &me,
-                Side::Asked,
-                &request,
-                outcome_of(&answer.answer),
-                Some(answer.record),
-            )
-            .await?;
-            Ok(Json(answer))
-        }
-        Err(CallError::Api(e)) => Err(e),
-        Err(e) => {
-            tracing::warn!(error = %e, "hub unavailable for an inquiry");
-            Err(ApiError::unavailable(
-                "hub_unavailable",
-                format!(
-                    "情報提供ネットワークシステムに接続できません（照会番号 {}）。同じ照会番号で再送してください",
-                    request.request_id
-                ),
-            ))
-        }
-    }
+    Ok(Json(asker.ask_hub(&request).await?))
 }
 
 /// An inquiry to another tenant of this server: the person is found there through the person
@@ -236,17 +228,20 @@ async fn between_tenants(
     // Both tenants' records, with the hub's entry number: the provider's only when it
     // answered (not when the table refused).
     let outcome = outcome_of(&answer);
+    let asker = me.asker();
     if !matches!(outcome, Outcome::Refused(_)) {
-        keep(
-            me,
-            Side::Provided,
-            &inquiry,
-            outcome.clone(),
-            Some(recorded.record),
-        )
-        .await?;
+        asker
+            .keep(
+                Side::Provided,
+                &inquiry,
+                outcome.clone(),
+                Some(recorded.record),
+            )
+            .await?;
     }
-    keep(me, Side::Asked, &inquiry, outcome, Some(recorded.record)).await?;
+    asker
+        .keep(Side::Asked, &inquiry, outcome, Some(recorded.record))
+        .await?;
     Ok(InquireResponse {
         request_id,
         answer,
@@ -260,31 +255,9 @@ async fn provide(
     caller: Identity,
     body: Result<Body<ProvideRequest>, ApiError>,
 ) -> Result<Json<ProvideResponse>, ApiError> {
-    if caller.role != Role::Hub {
-        return Err(ApiError::forbidden(
-            "照会に回答するのは情報提供ネットワークシステム経由の照会だけです（規則: 提供は hub 経由に限る）",
-        ));
-    }
     let Body(req) = body?;
-    let store = me.registrar.store();
-    let items = match store::branch_of_fugo(store, &req.provider, &req.fugo.0)
-        .await
-        .map_err(store_error)?
-    {
-        Some(branch) => answer::answer(store, &req.provider, &branch, &req.info)
-            .await
-            .map_err(store_error)?,
-        None => None,
-    };
-    let answer = match items {
-        Some(items) => Provided::Data { items },
-        None => Provided::NoRecord,
-    };
-    me.records
-        .provide(&req.provider, &me.signer, &req, answer)
-        .await
-        .map(Json)
-        .map_err(store_error)
+    let answer = exchange::provide(&*me, &me.records, &me.signer, &caller, &req).await?;
+    Ok(Json(answer))
 }
 
 pub fn router(inquiries: Arc<Inquiries>) -> Router {
