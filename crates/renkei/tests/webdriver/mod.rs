@@ -208,8 +208,19 @@ impl Browser {
     }
 
     pub fn quit(self) {
-        let Browser { rt, client } = self;
-        let _ = rt.block_on(client.close());
+        drop(self);
+    }
+}
+
+impl Drop for Browser {
+    /// Ends the session, and so Chromium, also when a test panics: killing chromedriver alone
+    /// would leave the browser running.
+    fn drop(&mut self) {
+        let close = self.client.clone().close();
+        let _ = self.rt.block_on(async {
+            // (a timer is made inside the runtime)
+            tokio::time::timeout(Duration::from_secs(10), close).await
+        });
     }
 }
 
