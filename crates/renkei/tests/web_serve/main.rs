@@ -3,10 +3,10 @@
 //! signs in over HTTP; an upload cut off by a stop continues after the restart
 //! ([`resume`]); an inquiry without an answer is re-sent under the same number ([`resend`]).
 
+#[path = "../plain_http/mod.rs"]
+mod plain_http;
 #[path = "../support/mod.rs"]
 mod support;
-#[path = "../webdriver/mod.rs"]
-mod webdriver;
 
 mod resend;
 mod resume;
@@ -15,10 +15,10 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
+use plain_http::{http, Response};
 use support::*;
-use webdriver::http;
 
-fn cookie_value(r: &webdriver::Response, name: &str) -> Option<String> {
+fn cookie_value(r: &Response, name: &str) -> Option<String> {
     r.headers
         .iter()
         .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
@@ -311,7 +311,7 @@ fn wait_status(url: &str, cookie: &str, id: &str, status: &str) -> serde_json::V
 }
 
 /// The inquiry's HTML form post; returns the response.
-fn post_form(url: &str, cookie: &str, path: &str, form: &[(&str, &str)]) -> webdriver::Response {
+fn post_form(url: &str, cookie: &str, path: &str, form: &[(&str, &str)]) -> Response {
     let body: Vec<String> = form
         .iter()
         .map(|(k, v)| format!("{k}={}", percent(v)))

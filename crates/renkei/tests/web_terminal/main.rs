@@ -4,6 +4,8 @@
 //! with 403; one insurer's session cannot read another's uploads; pages render with Japanese
 //! fonts at 1366×768. Screenshots go to target/web-screenshots/.
 
+#[path = "../plain_http/mod.rs"]
+mod plain_http;
 #[path = "../support/mod.rs"]
 mod support;
 #[path = "../webdriver/mod.rs"]
@@ -16,6 +18,7 @@ mod registration;
 
 use std::time::{Duration, Instant};
 
+use plain_http::http;
 use serde_json::json;
 use support::*;
 use webdriver::*;
