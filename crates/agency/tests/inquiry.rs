@@ -5,50 +5,26 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use renkei_agency::app::ResidentToRegister;
-use renkei_agency::{holdings, AgencyConfig};
-use renkei_core::{MyNumber, ResidentCode, Sex};
+use renkei_agency::holdings;
 use renkei_hub::inquiry::evidence;
 use renkei_hub::{DirectoryEntry, HubConfig};
 use renkei_ledger::record_log::verify_with;
-use renkei_registry::{RegistryConfig, ResidentRecord};
 use renkei_store::testing::engines;
 use renkei_store::StoreUrl;
+use renkei_testkit::{
+    agency_config, hub_config, number, resident, spawn_agency, spawn_hub, spawn_registry,
+    store_url_named, TestAgency, TestHub, TestPki, TestRegistry,
+};
 use renkei_wire::msg::hub::Fugo;
 use renkei_wire::msg::inquiry::{Inquire, InquireRequest, InquireResponse, InquiryAnswer};
 use renkei_wire::peer::HubClient;
-use renkei_wire::pki::Pki;
 use renkei_wire::signing::{SignatureVerifier, Signer};
 use renkei_wire::tls::TlsFiles;
-use renkei_wire::{CallError, Client, Identity, Role};
-use tokio::sync::watch;
+use renkei_wire::{CallError, Client, Role};
 
 const CITY: &str = "city-131016";
 const KOIKI: &str = "koiki-13";
 const HUNG: &str = "city-131024";
-
-fn number(i: u64) -> MyNumber {
-    MyNumber::from_body_u64(10_000_000_000 + i * 7_919)
-}
-
-fn resident(i: u64) -> ResidentRecord {
-    ResidentRecord {
-        my_number: number(i),
-        resident_code: ResidentCode::from_body_u64(1_000_000_000 + i * 13),
-        name: format!("佐藤　花子{i}"),
-        kana: "サトウ\u{3000}ハナコ".into(),
-        birth: time::macros::date!(1940 - 01 - 15),
-        sex: Sex::Female,
-        address: "東京都千代田区千代田1-1".into(),
-        municipality_code: "131016".into(),
-    }
-}
-
-fn url_string(url: &StoreUrl, schema_suffix: &str) -> String {
-    match url {
-        StoreUrl::Sqlite(path) => format!("sqlite:{}{schema_suffix}.db", path.display()),
-        StoreUrl::Postgres { conn, schema } => format!("{conn}?schema={schema}_{schema_suffix}"),
-    }
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -59,19 +35,18 @@ fn free_port() -> u16 {
 }
 
 struct Net {
-    _dir: tempfile::TempDir,
-    pki: Pki,
+    pki: TestPki,
     hub_url: String,
-    hub: renkei_hub::Application,
-    agency: Option<(renkei_agency::Application, watch::Sender<bool>)>,
-    _stop: watch::Sender<bool>,
+    hub: TestHub,
+    agency: Option<TestAgency>,
+    _registry: TestRegistry,
     intermediate: TlsFiles,
     log_public_key: Vec<u8>,
 }
 
 impl Net {
     fn files(&self, code: &str, role: Role) -> TlsFiles {
-        self.pki.issue(&Identity::new(code, role, code)).unwrap()
+        self.pki.files(code, role)
     }
 
     async fn inquire(&self, req: &InquireRequest) -> Result<InquireResponse, CallError> {
@@ -81,87 +56,70 @@ impl Net {
     }
 }
 
-async fn start(url: &StoreUrl) -> Net {
-    renkei_wire::tls::install_crypto_provider();
-    let dir = tempfile::tempdir().unwrap();
-    let pki = Pki::open_or_create(&dir.path().join("pki")).unwrap();
-    let issue = |code: &str, role| pki.issue(&Identity::new(code, role, code)).unwrap();
-    let (stop, shutdown) = watch::channel(false);
-    let registry = renkei_registry::Application::build(
-        RegistryConfig {
-            listen: "127.0.0.1:0".into(),
-            store: format!("sqlite:{}", dir.path().join("registry.db").display()),
-            tls: issue("registry", Role::Registry),
-            keys: RegistryConfig::generate_keys(),
-        },
-        shutdown.clone(),
-    )
-    .await
-    .unwrap();
-    let records: Vec<_> = (0..10).map(resident).collect();
-    registry.store().upsert_residents(&records).await.unwrap();
+/// The hub's directory: the city (its agency), a city that never answers, and koiki-13.
+fn directory(agency_port: u16, hung_port: u16) -> Vec<DirectoryEntry> {
+    let entry = |code: &str, kind: &str, url: String, signer: &str| DirectoryEntry {
+        code: code.into(),
+        kind: kind.into(),
+        url,
+        signer: signer.into(),
+    };
+    vec![
+        entry(
+            CITY,
+            "municipality",
+            format!("https://127.0.0.1:{agency_port}"),
+            CITY,
+        ),
+        entry(
+            HUNG,
+            "municipality",
+            format!("https://127.0.0.1:{hung_port}"),
+            HUNG,
+        ),
+        entry(KOIKI, "koiki", "https://127.0.0.1:1".into(), "intermediate"),
+    ]
+}
 
-    let agency_port = free_port();
-    // A provider that accepts connections and never answers.
+/// A port that accepts connections and never answers (a provider that hangs).
+fn hung_port() -> u16 {
     let hung = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let hung_port = hung.local_addr().unwrap().port();
+    let port = hung.local_addr().unwrap().port();
     std::thread::spawn(move || {
         let mut held = Vec::new();
         for conn in hung.incoming() {
             held.push(conn);
         }
     });
+    port
+}
+
+async fn start(url: &StoreUrl) -> Net {
+    let pki = TestPki::new();
+    let registry = spawn_registry(&pki, &pki.sqlite("registry"), (0..10).map(resident)).await;
+    let agency_port = free_port();
     let hub_keys = HubConfig::generate_keys();
     let log_public_key = hub_keys.log_public_key();
-    let hub = renkei_hub::Application::build(
-        HubConfig {
-            listen: "127.0.0.1:0".into(),
-            store: url_string(url, "hub"),
-            registry_url: registry.url(),
-            tls: issue("hub", Role::Hub),
-            keys: hub_keys,
-            directory: vec![
-                DirectoryEntry {
-                    code: CITY.into(),
-                    kind: "municipality".into(),
-                    url: format!("https://127.0.0.1:{agency_port}"),
-                    signer: CITY.into(),
-                },
-                DirectoryEntry {
-                    code: HUNG.into(),
-                    kind: "municipality".into(),
-                    url: format!("https://127.0.0.1:{hung_port}"),
-                    signer: HUNG.into(),
-                },
-                DirectoryEntry {
-                    code: KOIKI.into(),
-                    kind: "koiki".into(),
-                    url: "https://127.0.0.1:1".into(),
-                    signer: "intermediate".into(),
-                },
-            ],
-            inquiry_deadline_ms: 500,
-        },
-        shutdown.clone(),
-    )
-    .await
-    .unwrap();
-    let (agency_stop, agency_shutdown) = watch::channel(false);
-    let agency = renkei_agency::Application::build(
-        AgencyConfig {
-            code: CITY.parse().unwrap(),
-            name: "千代田区".into(),
-            listen: format!("127.0.0.1:{agency_port}"),
-            store: url_string(url, "city"),
-            hub_url: hub.url(),
-            tls: issue(CITY, Role::Agency),
-        },
-        agency_shutdown,
-    )
-    .await
-    .unwrap();
+    let mut config = hub_config(
+        &pki,
+        &registry.app.url(),
+        &store_url_named(url, "hub"),
+        hub_keys,
+    );
+    config.directory = directory(agency_port, hung_port());
+    config.inquiry_deadline_ms = 500;
+    let hub = spawn_hub(config).await;
+    let agency = spawn_agency(agency_config(
+        &pki,
+        CITY,
+        &format!("127.0.0.1:{agency_port}"),
+        &hub.app.url(),
+        &store_url_named(url, "city"),
+    ))
+    .await;
     // The city knows residents 0..5.
     let registered = agency
+        .app
         .register_residents(
             (0..5)
                 .map(|i| ResidentToRegister {
@@ -177,15 +135,13 @@ async fn start(url: &StoreUrl) -> Net {
         .await
         .unwrap();
     assert_eq!(registered, 5);
-    std::mem::forget(registry); // lives as long as the test process; stopped by `stop`
     Net {
-        hub_url: hub.url(),
-        intermediate: issue("intermediate", Role::Intermediate),
-        _dir: dir,
+        hub_url: hub.app.url(),
+        intermediate: pki.files("intermediate", Role::Intermediate),
         pki,
         hub,
-        agency: Some((agency, agency_stop)),
-        _stop: stop,
+        agency: Some(agency),
+        _registry: registry,
         log_public_key,
     }
 }
@@ -350,9 +306,7 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
         );
 
         // The provider goes down: unavailable within the deadline, recorded once, retryable.
-        let (agency, agency_stop) = net.agency.take().unwrap();
-        agency_stop.send(true).unwrap();
-        agency.wait().await;
+        net.agency.take().unwrap().shut_down().await;
         let started = Instant::now();
         let down = net
             .inquire(&request(&signer, "q-8", &f(3), "K01", "J01"))
@@ -421,9 +375,9 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
         );
 
         // The log: one entry per exchange, chained, checkpointed, every signature valid.
-        let log = net.hub.store().read_log().await.unwrap();
+        let log = net.hub.app.store().read_log().await.unwrap();
         assert_eq!(log.entries.len(), 6 + 600, "{}", engine.engine());
-        let verifier = SignatureVerifier::new(&net.pki.ca_cert_path()).unwrap();
+        let verifier = SignatureVerifier::new(&net.pki.pki.ca_cert_path()).unwrap();
         let summary = verify_with(&log.entries, &log.checkpoints, &net.log_public_key, |e| {
             evidence::verify_entry(e, &verifier)
         })
@@ -530,7 +484,7 @@ async fn concurrent_inquiries_are_batch_signed_and_every_entry_audits() {
             );
         }
 
-        let log = net.hub.store().read_log().await.unwrap();
+        let log = net.hub.app.store().read_log().await.unwrap();
         assert_eq!(log.entries.len(), 48);
         let proofs = |pick: fn(&renkei_ledger::record_log::Entry) -> &Vec<u8>| {
             log.entries
@@ -545,10 +499,10 @@ async fn concurrent_inquiries_are_batch_signed_and_every_entry_audits() {
             batched_requests >= 8 && batched_answers >= 2,
             "requests {batched_requests}, answers {batched_answers} of 48 batch-signed"
         );
-        let verifier = SignatureVerifier::new(&net.pki.ca_cert_path()).unwrap();
+        let verifier = SignatureVerifier::new(&net.pki.pki.ca_cert_path()).unwrap();
         let audit = |entries: &[renkei_ledger::record_log::Entry]| {
             // A fresh verifier each time: nothing remembered from the untouched log.
-            let verifier = SignatureVerifier::new(&net.pki.ca_cert_path()).unwrap();
+            let verifier = SignatureVerifier::new(&net.pki.pki.ca_cert_path()).unwrap();
             verify_with(entries, &[], &net.log_public_key, |e| {
                 evidence::verify_entry(e, &verifier)
             })

@@ -2,7 +2,8 @@
 //! bottom, `wire` and `ledger` in the middle, the systems side by side on top — none of them
 //! depending on another system — and the `renkei` binary over all. This test reads every
 //! member's Cargo.toml and fails naming the crate and the dependency that breaks the rule.
-//! Dev-dependencies are not part of the rule: an integration test may start a peer system.
+//! Dev-dependencies are not part of the rule: an integration test may start peer systems
+//! through `renkei-testkit`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,19 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("renkei-intermediate", SHARED),
         ("renkei-agency", SHARED),
         ("renkei-terminal", SHARED),
+        // Test support: starts every system, so it is only ever a dev-dependency.
+        (
+            "renkei-testkit",
+            &[
+                "renkei-core",
+                "renkei-store",
+                "renkei-wire",
+                "renkei-registry",
+                "renkei-hub",
+                "renkei-intermediate",
+                "renkei-agency",
+            ][..],
+        ),
     ])
 }
 

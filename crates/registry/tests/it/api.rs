@@ -79,8 +79,7 @@ async fn intermediate_verifies_identities_in_order() {
         "{metrics}"
     );
     assert!(!metrics.contains(number(4).expose()));
-    registry.stop.send(true).unwrap();
-    registry.app.wait().await;
+    registry.shut_down().await;
 }
 
 #[tokio::test]
