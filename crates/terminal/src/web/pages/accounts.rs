@@ -14,7 +14,7 @@ use super::{record, render};
 use crate::web::accounts_rules::{check_login_id, check_password, MIN_PASSWORD_CHARS};
 use crate::web::auth::{hash_password, now, Staff, StaffRole};
 use crate::web::error::WebError;
-use crate::web::render::{datetime, Column, TableQuery};
+use crate::web::render::{datetime, Column, List, TableQuery};
 use crate::web::store::{Account, FailureKind};
 use crate::web::throttle::{login_subject, until_text, UNLOCKED_ACTION};
 use crate::web::WebState;
@@ -94,6 +94,11 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
+const LIST: List = List {
+    columns: COLUMNS,
+    default_desc: false,
+};
+
 /// Orders an office's accounts (a few dozen at most, so in memory) by a column of
 /// [`COLUMNS`], the login ID breaking ties.
 fn sort_accounts(accounts: &mut [Account], by: &str, desc: bool) {
@@ -129,18 +134,13 @@ async fn show_list(
     query: &TableQuery,
     error: Option<String>,
 ) -> Result<Html<String>, WebError> {
-    let mut all = state.store.accounts(staff.tenant()).await?;
-    let (page, _) = query.resolve_with(COLUMNS, false);
-    sort_accounts(&mut all, page.sort, page.desc);
-    let table = query.table_with("/accounts", COLUMNS, all.len() as i64, false);
+    let all = state.store.accounts(staff.tenant()).await?;
+    let (page, table) = LIST.slice(query, "/accounts", all, |all, by, desc| {
+        sort_accounts(all, by, desc)
+    });
     let now = now();
     let locks = state.store.locked_accounts(staff.tenant(), now).await?;
-    let accounts: Vec<Row> = all
-        .iter()
-        .skip(page.offset.max(0) as usize)
-        .take(page.limit as usize)
-        .map(|a| row_locked(a, &locks, now))
-        .collect();
+    let accounts: Vec<Row> = page.iter().map(|a| row_locked(a, &locks, now)).collect();
     render(
         state,
         staff,

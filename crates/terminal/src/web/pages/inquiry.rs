@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::{record, render};
 use crate::web::auth::{new_token, now, Staff, StaffRole};
 use crate::web::error::WebError;
-use crate::web::render::{datetime, Column, TableQuery};
+use crate::web::render::{datetime, Column, List, TableQuery};
 use crate::web::store::Inquiry;
 use crate::web::WebState;
 
@@ -71,6 +71,11 @@ const COLUMNS: &[Column] = &[
         label: "担当者",
     },
 ];
+
+const LIST: List = List {
+    columns: COLUMNS,
+    default_desc: true,
+};
 
 /// A (code, name) choice of a list.
 #[derive(Debug, Clone, Serialize)]
@@ -274,10 +279,12 @@ async fn show_list(
     error: Option<String>,
     form: Option<&AskForm>,
 ) -> Result<Html<String>, WebError> {
-    let (page, _) = query.resolve(COLUMNS);
-    let (rows, total) = state.store.inquiries(staff.tenant(), page).await?;
+    let (rows, table) = LIST
+        .fetch(query, "/inquiries", |page| {
+            state.store.inquiries(staff.tenant(), page)
+        })
+        .await?;
     let inquiries: Vec<InquiryView> = rows.iter().map(|q| view(state, q)).collect();
-    let table = query.table("/inquiries", COLUMNS, total);
     render(
         state,
         staff,

@@ -31,7 +31,7 @@ use crate::input::EncodingChoice;
 use crate::jlis::{self, BatchSummary, JlisClient};
 use crate::web::auth::{new_token, now, Staff, StaffRole};
 use crate::web::error::WebError;
-use crate::web::render::{datetime, group, Column, TableQuery};
+use crate::web::render::{datetime, group, Column, List, TableQuery};
 use crate::web::store::JlisBatch;
 use crate::web::WebState;
 
@@ -97,6 +97,11 @@ const COLUMNS: &[Column] = &[
         label: "件数",
     },
 ];
+
+const LIST: List = List {
+    columns: COLUMNS,
+    default_desc: true,
+};
 
 #[derive(Serialize)]
 struct Purpose {
@@ -350,10 +355,12 @@ async fn show_page(
     answer: Option<Answer>,
     form: Option<&SearchForm>,
 ) -> Result<Html<String>, WebError> {
-    let (page, _) = query.resolve(COLUMNS);
-    let (rows, total) = state.store.jlis_batches(staff.tenant(), page).await?;
+    let (rows, table) = LIST
+        .fetch(query, "/jlis", |page| {
+            state.store.jlis_batches(staff.tenant(), page)
+        })
+        .await?;
     let batches: Vec<BatchView> = rows.iter().map(|b| batch_view(state, b)).collect();
-    let table = query.table("/jlis", COLUMNS, total);
     render(
         state,
         staff,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::render;
 use crate::web::auth::{Staff, StaffRole};
 use crate::web::error::WebError;
-use crate::web::render::{datetime, Column, TableQuery};
+use crate::web::render::{datetime, Column, List, TableQuery};
 use crate::web::WebState;
 
 pub fn router() -> Router<Arc<WebState>> {
@@ -41,6 +41,11 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
+const LIST: List = List {
+    columns: COLUMNS,
+    default_desc: true,
+};
+
 #[derive(Serialize)]
 struct Row {
     at: String,
@@ -55,8 +60,9 @@ async fn log(
     Query(query): Query<TableQuery>,
 ) -> Result<Html<String>, WebError> {
     staff.require(StaffRole::Admin)?;
-    let (page, _) = query.resolve(COLUMNS);
-    let (entries, total) = state.store.log(staff.tenant(), page).await?;
+    let (entries, table) = LIST
+        .fetch(&query, "/log", |page| state.store.log(staff.tenant(), page))
+        .await?;
     let rows: Vec<Row> = entries
         .into_iter()
         .map(|e| Row {
@@ -66,7 +72,6 @@ async fn log(
             detail: e.detail,
         })
         .collect();
-    let table = query.table("/log", COLUMNS, total);
     render(
         &state,
         &staff,

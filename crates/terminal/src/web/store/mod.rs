@@ -150,6 +150,44 @@ impl PageQuery {
     }
 }
 
+/// A tenant's rows of one table, listed a page at a time (each engine has one `page_of` that
+/// runs it): the table, the columns read, and the unique column that breaks ties so that pages
+/// never overlap. Every list page of the terminal reads through one of these.
+pub(super) struct Listing {
+    pub table: &'static str,
+    pub columns: &'static str,
+    pub tiebreak: &'static str,
+}
+
+impl Listing {
+    /// `$1` is the tenant (numbered for SQLite by the engine).
+    fn count_sql(&self) -> String {
+        format!("SELECT COUNT(*) FROM {} WHERE tenant = $1", self.table)
+    }
+
+    /// `$1` the tenant, `$2` the limit, `$3` the offset.
+    fn page_sql(&self, page: &PageQuery) -> String {
+        format!(
+            "SELECT {} FROM {} WHERE tenant = $1 {} LIMIT $2 OFFSET $3",
+            self.columns,
+            self.table,
+            page.order(self.tiebreak)
+        )
+    }
+}
+
+const LOG_LIST: Listing = Listing {
+    table: "office_log",
+    columns: "tenant, at, login_id, action, detail",
+    tiebreak: "id",
+};
+
+const UPLOAD_LIST: Listing = Listing {
+    table: "uploads",
+    columns: UPLOAD_COLUMNS,
+    tiebreak: "id",
+};
+
 pub enum WebStore {
     Sqlite(SqliteWebStore),
     Postgres(PgWebStore),

@@ -13,7 +13,7 @@ use renkei_core::InsurerNumber;
 use serde::Serialize;
 
 use super::files::{input_path, result_path, upload_dir};
-use super::{own_upload, start, HELD_COLUMNS};
+use super::{own_upload, start, HELD_LIST};
 use crate::input::{resolve, EncodingChoice, Rows};
 use crate::web::auth::{new_token, Staff, StaffRole};
 use crate::web::error::WebError;
@@ -48,23 +48,17 @@ pub fn page(
     query: &TableQuery,
     base: &str,
 ) -> Result<(Vec<HeldRow>, Table), WebError> {
-    let mut rows = read_held(result)?;
-    let (q, _) = query.resolve_with(HELD_COLUMNS, false);
-    match q.sort {
-        "insured" => rows.sort_by(|a, b| a.insured.cmp(&b.insured).then(a.line.cmp(&b.line))),
-        "code" => rows.sort_by(|a, b| a.code.cmp(&b.code).then(a.line.cmp(&b.line))),
-        _ => rows.sort_by_key(|r| r.line),
-    }
-    if q.desc {
-        rows.reverse();
-    }
-    let total = rows.len() as i64;
-    let table = query.table_with(base, HELD_COLUMNS, total, false);
-    let mut page: Vec<HeldRow> = rows
-        .into_iter()
-        .skip(q.offset as usize)
-        .take(q.limit as usize)
-        .collect();
+    let rows = read_held(result)?;
+    let (mut page, table) = HELD_LIST.slice(query, base, rows, |rows, by, desc| {
+        match by {
+            "insured" => rows.sort_by(|a, b| a.insured.cmp(&b.insured).then(a.line.cmp(&b.line))),
+            "code" => rows.sort_by(|a, b| a.code.cmp(&b.code).then(a.line.cmp(&b.line))),
+            _ => rows.sort_by_key(|r| r.line),
+        }
+        if desc {
+            rows.reverse();
+        }
+    });
     for row in &mut page {
         if let Some(c) = corrections.iter().rev().find(|c| c.parent_line == row.line) {
             row.correction_id = Some(c.id.clone());

@@ -22,7 +22,7 @@ use super::{record, render};
 use crate::web::auth::{new_token, now, Staff, StaffRole};
 use crate::web::error::WebError;
 use crate::web::jobs::{self, Job};
-use crate::web::render::{datetime, Column, TableQuery};
+use crate::web::render::{datetime, Column, List, TableQuery};
 use crate::web::store::{Upload, UploadProgress, UploadStatus};
 use crate::web::WebState;
 use files::{attachment, file_stream, input_path, result_path, save, upload_dir};
@@ -75,6 +75,11 @@ const COLUMNS: &[Column] = &[
         label: "保留",
     },
 ];
+
+const LIST: List = List {
+    columns: COLUMNS,
+    default_desc: true,
+};
 
 /// An upload as the pages show it.
 #[derive(Serialize)]
@@ -163,10 +168,12 @@ async fn show_list(
     query: &TableQuery,
     error: Option<String>,
 ) -> Result<Html<String>, WebError> {
-    let (page, _) = query.resolve(COLUMNS);
-    let (uploads, total) = state.store.uploads(staff.tenant(), page).await?;
+    let (uploads, table) = LIST
+        .fetch(query, "/registrations", |page| {
+            state.store.uploads(staff.tenant(), page)
+        })
+        .await?;
     let uploads: Vec<UploadView> = uploads.iter().map(|u| view(state, u)).collect();
-    let table = query.table("/registrations", COLUMNS, total);
     render(
         state,
         staff,
@@ -343,6 +350,11 @@ const HELD_COLUMNS: &[Column] = &[
         label: "理由コード",
     },
 ];
+
+const HELD_LIST: List = List {
+    columns: HELD_COLUMNS,
+    default_desc: false,
+};
 
 async fn show(
     State(state): State<Arc<WebState>>,
