@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{record, render};
 use crate::web::accounts_rules::{check_login_id, check_password, MIN_PASSWORD_CHARS};
-use crate::web::auth::{hash_password, now, Staff, StaffRole};
+use crate::web::auth::{hash_password, now, Admin, Staff, StaffRole};
 use crate::web::error::WebError;
 use crate::web::render::{datetime, Column, List, TableQuery};
 use crate::web::store::{Account, FailureKind};
@@ -121,10 +121,9 @@ fn sort_accounts(accounts: &mut [Account], by: &str, desc: bool) {
 
 async fn list(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Query(query): Query<TableQuery>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Admin)?;
     show_list(&state, &staff, &query, None).await
 }
 
@@ -178,10 +177,9 @@ fn roles_from(
 
 async fn create(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Form(form): Form<CreateForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Admin)?;
     staff.check_csrf(&form.csrf)?;
     let login_id = form.login_id.trim().to_owned();
     let display_name = form.display_name.trim().to_owned();
@@ -261,10 +259,9 @@ async fn own_account(state: &WebState, staff: &Staff, login_id: &str) -> Result<
 
 async fn edit(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Path(login_id): Path<String>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Admin)?;
     let account = own_account(&state, &staff, &login_id).await?;
     show_edit(&state, &staff, &account, None).await
 }
@@ -305,11 +302,10 @@ struct UpdateForm {
 
 async fn update(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Path(login_id): Path<String>,
     Form(form): Form<UpdateForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Admin)?;
     staff.check_csrf(&form.csrf)?;
     let account = own_account(&state, &staff, &login_id).await?;
     let roles = roles_from(
@@ -360,11 +356,10 @@ struct PasswordForm {
 
 async fn set_password(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Path(login_id): Path<String>,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Admin)?;
     staff.check_csrf(&form.csrf)?;
     let account = own_account(&state, &staff, &login_id).await?;
     if let Err(message) = check_password(&form.password) {
@@ -390,11 +385,10 @@ async fn set_password(
 /// Lifts an account's ログイン停止 before it ends (and forgets its failed sign-ins).
 async fn unlock(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Path(login_id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Admin)?;
     staff.check_csrf(&form.csrf)?;
     let account = own_account(&state, &staff, &login_id).await?;
     let subject = login_subject(&account.login_id);

@@ -30,7 +30,7 @@ use super::registration::files::{attachment, file_stream, save};
 use super::{record, render};
 use crate::fuhon::{self, Outcome, Sent, CHUNK_ROWS};
 use crate::input::EncodingChoice;
-use crate::web::auth::{new_token, now, Staff, StaffRole};
+use crate::web::auth::{new_token, now, Registrar, Staff};
 use crate::web::error::WebError;
 use crate::web::render::{datetime, group};
 use crate::web::WebState;
@@ -284,8 +284,10 @@ fn jobs(state: &WebState, staff: &Staff) -> Vec<JobView> {
     out.iter().map(job_view).collect()
 }
 
-async fn page(State(state): State<Arc<WebState>>, staff: Staff) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Registration)?;
+async fn page(
+    State(state): State<Arc<WebState>>,
+    Registrar(staff): Registrar,
+) -> Result<Html<String>, WebError> {
     show_page(&state, &staff, None).await
 }
 
@@ -391,10 +393,9 @@ async fn drift(
 
 async fn show(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path(id): Path<String>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Registration)?;
     let job = own(&state, &staff, &id)?;
     render(
         &state,
@@ -406,19 +407,17 @@ async fn show(
 
 async fn progress(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path(id): Path<String>,
 ) -> Result<Json<JobView>, WebError> {
-    staff.require(StaffRole::Registration)?;
     Ok(Json(job_view(&own(&state, &staff, &id)?)))
 }
 
 async fn download(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Registration)?;
     let job = own(&state, &staff, &id)?;
     if job.mode != "check" || job.status != "done" {
         return Err(WebError::BadRequest(

@@ -29,7 +29,7 @@ use super::registration::files::{attachment, file_stream, save};
 use super::{record, render};
 use crate::input::EncodingChoice;
 use crate::jlis::{self, BatchSummary, JlisClient};
-use crate::web::auth::{new_token, now, Staff, StaffRole};
+use crate::web::auth::{new_token, now, Inquirer, Staff};
 use crate::web::error::WebError;
 use crate::web::render::{datetime, group, Column, List, TableQuery};
 use crate::web::store::JlisBatch;
@@ -377,10 +377,9 @@ async fn show_page(
 
 async fn page(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Query(query): Query<TableQuery>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     show_page(&state, &staff, &query, None, None, None).await
 }
 
@@ -406,10 +405,9 @@ struct LookupForm {
 /// 個人番号 → current 基本4情報 (and 消除). The number comes in the POST body only.
 async fn lookup(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Form(form): Form<LookupForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     staff.check_csrf(&form.csrf)?;
     let fail = |message: String| async {
         show_page(
@@ -474,10 +472,9 @@ async fn lookup(
 /// 基本4情報 → ranked candidates with their score and how each item matched.
 async fn search(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Form(form): Form<SearchForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     staff.check_csrf(&form.csrf)?;
     let fail = |message: String| async {
         show_page(

@@ -9,7 +9,7 @@ use axum::Router;
 use serde::Serialize;
 
 use super::render;
-use crate::web::auth::{Staff, StaffRole};
+use crate::web::auth::Admin;
 use crate::web::error::WebError;
 use crate::web::render::{datetime, Column, List, TableQuery};
 use crate::web::WebState;
@@ -56,10 +56,9 @@ struct Row {
 
 async fn log(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Query(query): Query<TableQuery>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Admin)?;
     let (entries, table) = LIST
         .fetch(&query, "/log", |page| state.store.log(staff.tenant(), page))
         .await?;

@@ -7,11 +7,11 @@ use super::*;
 /// and `as_of` before `file`.
 pub(super) async fn upload(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, WebError> {
-    // The role first: a post without it is refused whatever its body.
-    staff.require(StaffRole::Registration)?;
+    // The role extractor ran first: a post without the role is refused whatever its body,
+    // and a body that is no multipart form is refused here, after it.
     let mut multipart = multipart.map_err(|e| {
         WebError::BadRequest(format!(
             "送信されたフォームを読めません（{e}）。画面から送信してください。"

@@ -18,11 +18,11 @@ fn answer_path(state: &WebState, id: &str) -> PathBuf {
 /// The multipart form: `csrf`, `insurer_number` and `purpose` before `file`.
 pub(super) async fn upload(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, WebError> {
-    // The role first: a post without it is refused whatever its body.
-    staff.require(StaffRole::Inquiry)?;
+    // The role extractor ran first: a post without the role is refused whatever its body,
+    // and a body that is no multipart form is refused here, after it.
     let mut multipart = multipart.map_err(|e| {
         WebError::BadRequest(format!(
             "送信されたフォームを読めません（{e}）。画面から送信してください。"
@@ -190,10 +190,9 @@ async fn own(state: &WebState, staff: &Staff, id: &str) -> Result<JlisBatch, Web
 
 pub(super) async fn show(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Path(id): Path<String>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     let b = own(&state, &staff, &id).await?;
     render(
         &state,
@@ -205,20 +204,18 @@ pub(super) async fn show(
 
 pub(super) async fn progress(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Path(id): Path<String>,
 ) -> Result<Json<BatchView>, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     let b = own(&state, &staff, &id).await?;
     Ok(Json(batch_view(&state, &b)))
 }
 
 pub(super) async fn download(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     let b = own(&state, &staff, &id).await?;
     if b.status != "done" {
         return Err(WebError::BadRequest(

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::files::{input_path, result_path, upload_dir};
 use super::{own_upload, start, HELD_LIST};
 use crate::input::{resolve, EncodingChoice, Rows};
-use crate::web::auth::{new_token, Staff, StaffRole};
+use crate::web::auth::{new_token, Registrar, Staff};
 use crate::web::error::WebError;
 use crate::web::pages::render;
 use crate::web::render::{Table, TableQuery};
@@ -133,10 +133,9 @@ struct Field {
 
 pub async fn edit(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path((id, line)): Path<(String, i64)>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Registration)?;
     let (upload, held, header, values) = held_row(&state, &staff, &id, line).await?;
     let fields: Vec<Field> = header
         .iter()
@@ -157,11 +156,10 @@ pub async fn edit(
 
 pub async fn resend(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path((id, line)): Path<(String, i64)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Registration)?;
     staff.check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())?;
     let (upload, _, header, _) = held_row(&state, &staff, &id, line).await?;
     let fields: Vec<String> = (0..header.len())

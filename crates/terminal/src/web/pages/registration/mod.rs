@@ -19,7 +19,7 @@ use renkei_core::InsurerNumber;
 use serde::{Deserialize, Serialize};
 
 use super::{record, render};
-use crate::web::auth::{new_token, now, Staff, StaffRole};
+use crate::web::auth::{new_token, now, Registrar, Staff};
 use crate::web::error::WebError;
 use crate::web::jobs::{self, Job};
 use crate::web::render::{datetime, Column, List, TableQuery};
@@ -155,10 +155,9 @@ fn insurer_numbers(state: &WebState, staff: &Staff) -> Vec<String> {
 
 async fn list(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Query(query): Query<TableQuery>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Registration)?;
     show_list(&state, &staff, &query, None).await
 }
 
@@ -265,10 +264,9 @@ fn spawn(state: &Arc<WebState>, staff: &Staff, upload: &Upload) -> Result<(), We
 /// for a form that is refused.
 async fn upload(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     mut multipart: Multipart,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Registration)?;
     let bad = |e: axum::extract::multipart::MultipartError| {
         WebError::BadRequest(format!(
             "送信されたフォームを読めません（{e}）。もう一度送信してください。"
@@ -358,11 +356,10 @@ const HELD_LIST: List = List {
 
 async fn show(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path(id): Path<String>,
     Query(query): Query<TableQuery>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Registration)?;
     let upload = own_upload(&state, &staff, &id).await?;
     let (held_rows, table) = if upload.status == UploadStatus::Done {
         let corrections = state.store.corrections(staff.tenant(), &id).await?;
@@ -387,20 +384,18 @@ async fn show(
 
 async fn progress(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path(id): Path<String>,
 ) -> Result<Json<UploadView>, WebError> {
-    staff.require(StaffRole::Registration)?;
     let upload = own_upload(&state, &staff, &id).await?;
     Ok(Json(view(&state, &upload)))
 }
 
 async fn download(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Registration)?;
     let upload = own_upload(&state, &staff, &id).await?;
     if upload.status != UploadStatus::Done {
         return Err(WebError::BadRequest(
@@ -434,11 +429,10 @@ struct CsrfForm {
 /// it already applied from what it stored, so nothing is registered twice.
 async fn retry(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Registration)?;
     staff.check_csrf(&form.csrf)?;
     let upload = own_upload(&state, &staff, &id).await?;
     if upload.status == UploadStatus::Interrupted && !state.jobs.is_running(&id) {
