@@ -8,9 +8,8 @@
 //! owner only. Every request goes to `intermediate` with the insurer's certificate, as `renkei
 //! terminal … jlis` does.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -27,11 +26,11 @@ use serde::{Deserialize, Serialize};
 
 use super::registration::files::{attachment, file_stream, save};
 use super::{record, render};
-use crate::input::EncodingChoice;
-use crate::jlis::{self, BatchSummary, JlisClient};
+use crate::jlis::{self, JlisClient};
 use crate::web::auth::{new_token, now, Inquirer, Staff};
 use crate::web::error::WebError;
-use crate::web::render::{datetime, group, Column, List, TableQuery};
+use crate::web::jobs;
+use crate::web::render::{datetime, Column, List, TableQuery};
 use crate::web::store::JlisBatch;
 use crate::web::WebState;
 
@@ -47,27 +46,6 @@ pub fn router() -> Router<Arc<WebState>> {
         .route("/jlis/batches/{id}", get(show))
         .route("/jlis/batches/{id}/progress", get(progress))
         .route("/jlis/batches/{id}/answer.csv", get(download))
-}
-
-/// Progress of the query files being answered now: id → (counts so far, rows in the file).
-#[derive(Default)]
-pub struct JlisProgress(Mutex<HashMap<String, (BatchSummary, u64)>>);
-
-impl JlisProgress {
-    fn set(&self, id: &str, summary: BatchSummary, total: u64) {
-        self.0
-            .lock()
-            .expect("progress lock")
-            .insert(id.to_owned(), (summary, total));
-    }
-
-    fn get(&self, id: &str) -> Option<(BatchSummary, u64)> {
-        self.0.lock().expect("progress lock").get(id).copied()
-    }
-
-    fn remove(&self, id: &str) {
-        self.0.lock().expect("progress lock").remove(id);
-    }
 }
 
 const COLUMNS: &[Column] = &[
@@ -276,14 +254,9 @@ fn batch_view(state: &WebState, b: &JlisBatch) -> BatchView {
     let (mut total, mut done, mut found, mut not_found, mut errors) =
         (b.rows_total, b.rows_done, b.found, b.not_found, b.errors);
     if b.status == "running" {
-        if let Some((s, t)) = state.jlis.get(&b.id) {
-            (total, done, found, not_found, errors) = (
-                t as i64,
-                s.rows as i64,
-                s.found as i64,
-                s.not_found as i64,
-                s.errors as i64,
-            );
+        if let Some(p) = state.jobs.progress(&b.id) {
+            (total, done, found, not_found, errors) =
+                (p.total, p.done, p.counts[0], p.counts[1], p.counts[2]);
         }
     }
     let percent = match b.status.as_str() {

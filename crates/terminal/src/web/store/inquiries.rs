@@ -30,6 +30,7 @@ const LIST: Listing = Listing {
     table: "inquiries",
     columns: COLUMNS,
     tiebreak: "request_id",
+    filter: "",
 };
 
 /// One inquiry and its latest answer.

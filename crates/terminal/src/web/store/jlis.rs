@@ -31,6 +31,7 @@ const LIST: Listing = Listing {
     table: "jlis_batches",
     columns: COLUMNS,
     tiebreak: "id",
+    filter: "",
 };
 
 /// A query file and how far it got. `status` is `running`, `done` or `failed`.

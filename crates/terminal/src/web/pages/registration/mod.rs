@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::{record, render};
 use crate::web::auth::{new_token, now, Registrar, Staff};
 use crate::web::error::WebError;
-use crate::web::jobs::{self, Job};
+use crate::web::jobs;
 use crate::web::render::{datetime, Column, List, TableQuery};
 use crate::web::store::{Upload, UploadProgress, UploadStatus};
 use crate::web::WebState;
@@ -116,12 +116,7 @@ fn view(state: &WebState, u: &Upload) -> UploadView {
         (u.rows_total, u.rows_done, u.registered, u.held);
     if u.status == UploadStatus::Running {
         if let Some(p) = state.jobs.progress(&u.id) {
-            (total, done, registered, held) = (
-                p.rows_total as i64,
-                p.rows_done as i64,
-                p.registered as i64,
-                p.held as i64,
-            );
+            (total, done, registered, held) = (p.total, p.done, p.counts[0], p.counts[1]);
         }
     }
     let finished = u.status == UploadStatus::Done;
@@ -238,25 +233,7 @@ pub(super) async fn start(
         detail,
     )
     .await?;
-    spawn(state, staff, &upload)?;
-    Ok(())
-}
-
-fn spawn(state: &Arc<WebState>, staff: &Staff, upload: &Upload) -> Result<(), WebError> {
-    let insurer_number = InsurerNumber::parse(&upload.insurer_number)
-        .map_err(|e| WebError::Internal(format!("保険者番号: {e}")))?;
-    jobs::spawn(
-        state.clone(),
-        Job {
-            id: upload.id.clone(),
-            tenant: staff.tenant().to_owned(),
-            login_id: staff.account.login_id.clone(),
-            insurer_number,
-            input: input_path(state, &upload.id),
-            result: result_path(state, &upload.id),
-            file_name: upload.file_name.clone(),
-        },
-    );
+    jobs::registration::start(state, &upload).await?;
     Ok(())
 }
 
@@ -453,7 +430,7 @@ async fn retry(
             upload.file_name.clone(),
         )
         .await?;
-        spawn(&state, &staff, &upload)?;
+        jobs::registration::resend(&state, &upload).await?;
     }
     Ok(Redirect::to(&format!("/registrations/{id}")).into_response())
 }
