@@ -6,6 +6,8 @@
 mod inquiries;
 mod jlis;
 mod jobs;
+#[cfg(test)]
+mod jobs_tests;
 mod postgres;
 mod sqlite;
 #[cfg(test)]
