@@ -1,7 +1,9 @@
 //! The web terminal outside the sandbox: `renkei web --config FILE add-account` creates the
 //! office's first 管理者, `renkei web --config FILE` serves until SIGTERM, and that account
 //! signs in over HTTP; an upload cut off by a stop continues after the restart
-//! ([`resume`]); an inquiry without an answer is re-sent under the same number ([`resend`]).
+//! ([`resume`]); jobs of every kind cut off by a stop resume or say why they cannot
+//! ([`restart_jobs`]); an inquiry without an answer is re-sent under the same number
+//! ([`resend`]).
 
 #[path = "../plain_http/mod.rs"]
 mod plain_http;
@@ -9,6 +11,7 @@ mod plain_http;
 mod support;
 
 mod resend;
+mod restart_jobs;
 mod resume;
 
 use std::io::{BufRead, BufReader};

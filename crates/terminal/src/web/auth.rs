@@ -154,7 +154,8 @@ impl Staff {
         self.account.roles.iter().any(|r| r == role.as_str())
     }
 
-    /// 403 unless the account holds `role`.
+    /// 403 unless the account holds `role`: the one refusal of a role, which the role
+    /// extractors ([`Registrar`], [`Inquirer`], [`Admin`], [`Operator`]) give.
     pub fn require(&self, role: StaffRole) -> Result<(), WebError> {
         if self.has(role) {
             Ok(())
@@ -230,6 +231,46 @@ impl FromRequestParts<Arc<WebState>> for Staff {
         Ok(Staff { account, session })
     }
 }
+
+/// A member of staff who holds one role; a handler states the role it needs by taking one of
+/// these instead of [`Staff`], so the 403 comes from [`Staff::require`] before the handler runs
+/// (and before its form or upload is read).
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident => $role:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub Staff);
+
+        impl FromRequestParts<Arc<WebState>> for $name {
+            type Rejection = Response;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &Arc<WebState>,
+            ) -> Result<Self, Self::Rejection> {
+                let staff = Staff::from_request_parts(parts, state).await?;
+                staff.require($role).map_err(IntoResponse::into_response)?;
+                Ok($name(staff))
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// 登録担当: 加入者情報 registration and 副本.
+    Registrar => StaffRole::Registration
+);
+role_extractor!(
+    /// 照会担当: inquiries and J-LIS look-ups.
+    Inquirer => StaffRole::Inquiry
+);
+role_extractor!(
+    /// 管理者: the office's accounts and its log.
+    Admin => StaffRole::Admin
+);
+role_extractor!(
+    /// 運用者: the operator page.
+    Operator => StaffRole::Operator
+);
 
 #[cfg(test)]
 mod tests {

@@ -194,11 +194,8 @@ pub struct WebState {
     pub tenants: HashMap<String, Tenant>,
     /// (code name, Japanese name, client) per system on the operator page.
     pub operator: Vec<(String, String, Client)>,
-    pub jobs: jobs::Jobs,
-    /// Progress of the J-LIS query files being answered.
-    pub jlis: pages::jlis::JlisProgress,
-    /// The 副本 uploads and checks running now.
-    pub fuhon: pages::fuhon::FuhonJobs,
+    /// The background jobs running now (registration, J-LIS query files, 副本).
+    pub jobs: jobs::Runner,
 }
 
 impl WebState {
@@ -225,13 +222,10 @@ impl WebApp {
         mut shutdown: watch::Receiver<bool>,
     ) -> Result<WebApp, WebStartError> {
         let store = WebStore::open_url(&config.store).await?;
-        let interrupted = store.interrupt_running().await?;
-        if interrupted > 0 {
-            tracing::warn!(
-                interrupted,
-                "uploads interrupted by the last stop are marked for re-sending"
-            );
-        }
+        // The rows of the kinds' own tables left running by the last stop: uploads wait for a
+        // re-send, query files fail — unless `jobs::recover` below resumes their job (or has
+        // none for them, for rows from before the job table).
+        store.interrupt_running().await?;
         store
             .fail_running_jlis_batches(
                 "統合専用端末が停止したため中断しました。同じ照会ファイルをもう一度送ってください。",
@@ -282,10 +276,17 @@ impl WebApp {
             store,
             tenants,
             operator,
-            jobs: jobs::Jobs::default(),
-            jlis: pages::jlis::JlisProgress::default(),
-            fuhon: pages::fuhon::FuhonJobs::default(),
+            jobs: jobs::Runner::default(),
         });
+        let (resumed, interrupted, failed) = jobs::recover(&state).await?;
+        if resumed + interrupted + failed > 0 {
+            tracing::warn!(
+                resumed,
+                interrupted,
+                failed,
+                "jobs cut off by the last stop: resumed, left to be continued, or failed with the reason"
+            );
+        }
         let app = router(state.clone());
         let handle = tokio::spawn(async move {
             // The peer address feeds the per-address limit on failed sign-ins.
@@ -323,8 +324,8 @@ impl WebApp {
     }
 
     /// Waits until the server has shut down (after the shutdown channel fired), then stops
-    /// uploads still running: they are marked interrupted at the next start, and sending
-    /// them again continues where they stopped.
+    /// the jobs still running: the next start resumes each or says why it cannot
+    /// ([`jobs::recover`]).
     pub async fn wait(self) {
         let _ = self.handle.await;
         self.state.jobs.abort_all();

@@ -7,6 +7,7 @@ use minijinja::{Environment, Value};
 use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, UtcOffset};
 
+use super::error::WebError;
 use super::store::PageQuery;
 
 macro_rules! templates {
@@ -99,6 +100,56 @@ pub struct Column {
 
 pub const PAGE_SIZE: i64 = 20;
 
+/// A list page's table: its sortable columns (the first is the default order) and whether that
+/// default runs newest (largest) first. The one helper every list page pages through, whether
+/// its rows come a page at a time from the store ([`List::fetch`]) or all at once
+/// ([`List::slice`]).
+pub struct List {
+    pub columns: &'static [Column],
+    pub default_desc: bool,
+}
+
+impl List {
+    /// The page `query` asks for, read by `fetch` (a paged store read: rows and total), with
+    /// the table for the page at `base`.
+    pub async fn fetch<T, F>(
+        &self,
+        query: &TableQuery,
+        base: &str,
+        fetch: impl FnOnce(PageQuery) -> F,
+    ) -> Result<(Vec<T>, Table), WebError>
+    where
+        F: std::future::Future<Output = Result<(Vec<T>, i64), renkei_store::StoreError>>,
+    {
+        let (page, _) = query.resolve_with(self.columns, self.default_desc);
+        let (rows, total) = fetch(page).await?;
+        Ok((
+            rows,
+            query.table_with(base, self.columns, total, self.default_desc),
+        ))
+    }
+
+    /// All of `rows` ordered by `sort` (given the chosen column's `sql` key and whether
+    /// descending), then the page `query` asks for, with its table.
+    pub fn slice<T>(
+        &self,
+        query: &TableQuery,
+        base: &str,
+        mut rows: Vec<T>,
+        sort: impl FnOnce(&mut Vec<T>, &'static str, bool),
+    ) -> (Vec<T>, Table) {
+        let (page, _) = query.resolve_with(self.columns, self.default_desc);
+        sort(&mut rows, page.sort, page.desc);
+        let table = query.table_with(base, self.columns, rows.len() as i64, self.default_desc);
+        let rows = rows
+            .into_iter()
+            .skip(page.offset.max(0) as usize)
+            .take(page.limit as usize)
+            .collect();
+        (rows, table)
+    }
+}
+
 /// The table's state as the template sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Table {
@@ -119,13 +170,8 @@ pub struct Header {
 }
 
 impl TableQuery {
-    /// The page and order requested, limited to `columns` (the first is the default, sorted
-    /// descending: newest first).
-    pub fn resolve(&self, columns: &[Column]) -> (PageQuery, usize) {
-        self.resolve_with(columns, true)
-    }
-
-    /// Like [`TableQuery::resolve`], with the default direction of the first column given.
+    /// The page and order requested, limited to `columns` (the first is the default order,
+    /// descending if `default_desc`: newest first).
     pub fn resolve_with(&self, columns: &[Column], default_desc: bool) -> (PageQuery, usize) {
         let index = self
             .sort
@@ -151,10 +197,6 @@ impl TableQuery {
 
     /// Headings with links that sort (again on the same column: the other way) and the
     /// pager's links, for a table at `base` (which carries no query string).
-    pub fn table(&self, base: &str, columns: &[Column], total: i64) -> Table {
-        self.table_with(base, columns, total, true)
-    }
-
     pub fn table_with(
         &self,
         base: &str,
@@ -231,14 +273,14 @@ mod tests {
             dir: None,
             page: Some(3),
         };
-        let (pq, index) = q.resolve(COLUMNS);
+        let (pq, index) = q.resolve_with(COLUMNS, true);
         assert_eq!((pq.sort, pq.desc, pq.offset, index), ("at", true, 40, 0));
         let q = TableQuery {
             sort: Some("user".into()),
             dir: Some("asc".into()),
             page: None,
         };
-        let t = q.table("/log", COLUMNS, 45);
+        let t = q.table_with("/log", COLUMNS, 45, true);
         assert_eq!((t.page, t.pages), (1, 3));
         assert_eq!(t.prev, None);
         assert_eq!(t.next.as_deref(), Some("/log?sort=user&dir=asc&page=2"));

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{record, render};
 use crate::web::accounts_rules::{check_login_id, check_password, MIN_PASSWORD_CHARS};
-use crate::web::auth::{hash_password, now, Staff, StaffRole};
+use crate::web::auth::{hash_password, now, Admin, Staff, StaffRole};
 use crate::web::error::WebError;
-use crate::web::render::{datetime, Column, TableQuery};
+use crate::web::render::{datetime, Column, List, TableQuery};
 use crate::web::store::{Account, FailureKind};
 use crate::web::throttle::{login_subject, until_text, UNLOCKED_ACTION};
 use crate::web::WebState;
@@ -94,6 +94,11 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
+const LIST: List = List {
+    columns: COLUMNS,
+    default_desc: false,
+};
+
 /// Orders an office's accounts (a few dozen at most, so in memory) by a column of
 /// [`COLUMNS`], the login ID breaking ties.
 fn sort_accounts(accounts: &mut [Account], by: &str, desc: bool) {
@@ -116,10 +121,9 @@ fn sort_accounts(accounts: &mut [Account], by: &str, desc: bool) {
 
 async fn list(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Query(query): Query<TableQuery>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Admin)?;
     show_list(&state, &staff, &query, None).await
 }
 
@@ -129,18 +133,13 @@ async fn show_list(
     query: &TableQuery,
     error: Option<String>,
 ) -> Result<Html<String>, WebError> {
-    let mut all = state.store.accounts(staff.tenant()).await?;
-    let (page, _) = query.resolve_with(COLUMNS, false);
-    sort_accounts(&mut all, page.sort, page.desc);
-    let table = query.table_with("/accounts", COLUMNS, all.len() as i64, false);
+    let all = state.store.accounts(staff.tenant()).await?;
+    let (page, table) = LIST.slice(query, "/accounts", all, |all, by, desc| {
+        sort_accounts(all, by, desc)
+    });
     let now = now();
     let locks = state.store.locked_accounts(staff.tenant(), now).await?;
-    let accounts: Vec<Row> = all
-        .iter()
-        .skip(page.offset.max(0) as usize)
-        .take(page.limit as usize)
-        .map(|a| row_locked(a, &locks, now))
-        .collect();
+    let accounts: Vec<Row> = page.iter().map(|a| row_locked(a, &locks, now)).collect();
     render(
         state,
         staff,
@@ -178,10 +177,9 @@ fn roles_from(
 
 async fn create(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Form(form): Form<CreateForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Admin)?;
     staff.check_csrf(&form.csrf)?;
     let login_id = form.login_id.trim().to_owned();
     let display_name = form.display_name.trim().to_owned();
@@ -261,10 +259,9 @@ async fn own_account(state: &WebState, staff: &Staff, login_id: &str) -> Result<
 
 async fn edit(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Path(login_id): Path<String>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Admin)?;
     let account = own_account(&state, &staff, &login_id).await?;
     show_edit(&state, &staff, &account, None).await
 }
@@ -305,11 +302,10 @@ struct UpdateForm {
 
 async fn update(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Path(login_id): Path<String>,
     Form(form): Form<UpdateForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Admin)?;
     staff.check_csrf(&form.csrf)?;
     let account = own_account(&state, &staff, &login_id).await?;
     let roles = roles_from(
@@ -360,11 +356,10 @@ struct PasswordForm {
 
 async fn set_password(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Path(login_id): Path<String>,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Admin)?;
     staff.check_csrf(&form.csrf)?;
     let account = own_account(&state, &staff, &login_id).await?;
     if let Err(message) = check_password(&form.password) {
@@ -390,11 +385,10 @@ async fn set_password(
 /// Lifts an account's ログイン停止 before it ends (and forgets its failed sign-ins).
 async fn unlock(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Path(login_id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Admin)?;
     staff.check_csrf(&form.csrf)?;
     let account = own_account(&state, &staff, &login_id).await?;
     let subject = login_subject(&account.login_id);

@@ -21,9 +21,9 @@ use renkei_wire::CallError;
 use serde::{Deserialize, Serialize};
 
 use super::{record, render};
-use crate::web::auth::{new_token, now, Staff, StaffRole};
+use crate::web::auth::{new_token, now, Inquirer, Staff};
 use crate::web::error::WebError;
-use crate::web::render::{datetime, Column, TableQuery};
+use crate::web::render::{datetime, Column, List, TableQuery};
 use crate::web::store::Inquiry;
 use crate::web::WebState;
 
@@ -71,6 +71,11 @@ const COLUMNS: &[Column] = &[
         label: "担当者",
     },
 ];
+
+const LIST: List = List {
+    columns: COLUMNS,
+    default_desc: true,
+};
 
 /// A (code, name) choice of a list.
 #[derive(Debug, Clone, Serialize)]
@@ -260,10 +265,9 @@ fn view(state: &WebState, q: &Inquiry) -> InquiryView {
 
 async fn list(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Query(query): Query<TableQuery>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     show_list(&state, &staff, &query, None, None).await
 }
 
@@ -274,10 +278,12 @@ async fn show_list(
     error: Option<String>,
     form: Option<&AskForm>,
 ) -> Result<Html<String>, WebError> {
-    let (page, _) = query.resolve(COLUMNS);
-    let (rows, total) = state.store.inquiries(staff.tenant(), page).await?;
+    let (rows, table) = LIST
+        .fetch(query, "/inquiries", |page| {
+            state.store.inquiries(staff.tenant(), page)
+        })
+        .await?;
     let inquiries: Vec<InquiryView> = rows.iter().map(|q| view(state, q)).collect();
-    let table = query.table("/inquiries", COLUMNS, total);
     render(
         state,
         staff,
@@ -452,10 +458,9 @@ async fn save_and_log(
 
 async fn ask(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Form(form): Form<AskForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     staff.check_csrf(&form.csrf)?;
     let retry = |message: String| async {
         show_list(
@@ -490,10 +495,9 @@ async fn own(state: &WebState, staff: &Staff, id: &str) -> Result<Inquiry, WebEr
 
 async fn show(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Path(id): Path<String>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     let q = own(&state, &staff, &id).await?;
     render(
         &state,
@@ -512,11 +516,10 @@ struct CsrfForm {
 /// 応答なし: send the same inquiry again under its 照会番号 (the hub records it once).
 async fn resend(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     staff.check_csrf(&form.csrf)?;
     let q = own(&state, &staff, &id).await?;
     if q.kind != "unavailable" {

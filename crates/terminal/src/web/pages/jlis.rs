@@ -8,9 +8,8 @@
 //! owner only. Every request goes to `intermediate` with the insurer's certificate, as `renkei
 //! terminal … jlis` does.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
@@ -27,11 +26,11 @@ use serde::{Deserialize, Serialize};
 
 use super::registration::files::{attachment, file_stream, save};
 use super::{record, render};
-use crate::input::EncodingChoice;
-use crate::jlis::{self, BatchSummary, JlisClient};
-use crate::web::auth::{new_token, now, Staff, StaffRole};
+use crate::jlis::{self, JlisClient};
+use crate::web::auth::{new_token, now, Inquirer, Staff};
 use crate::web::error::WebError;
-use crate::web::render::{datetime, group, Column, TableQuery};
+use crate::web::jobs;
+use crate::web::render::{datetime, Column, List, TableQuery};
 use crate::web::store::JlisBatch;
 use crate::web::WebState;
 
@@ -47,27 +46,6 @@ pub fn router() -> Router<Arc<WebState>> {
         .route("/jlis/batches/{id}", get(show))
         .route("/jlis/batches/{id}/progress", get(progress))
         .route("/jlis/batches/{id}/answer.csv", get(download))
-}
-
-/// Progress of the query files being answered now: id → (counts so far, rows in the file).
-#[derive(Default)]
-pub struct JlisProgress(Mutex<HashMap<String, (BatchSummary, u64)>>);
-
-impl JlisProgress {
-    fn set(&self, id: &str, summary: BatchSummary, total: u64) {
-        self.0
-            .lock()
-            .expect("progress lock")
-            .insert(id.to_owned(), (summary, total));
-    }
-
-    fn get(&self, id: &str) -> Option<(BatchSummary, u64)> {
-        self.0.lock().expect("progress lock").get(id).copied()
-    }
-
-    fn remove(&self, id: &str) {
-        self.0.lock().expect("progress lock").remove(id);
-    }
 }
 
 const COLUMNS: &[Column] = &[
@@ -97,6 +75,11 @@ const COLUMNS: &[Column] = &[
         label: "件数",
     },
 ];
+
+const LIST: List = List {
+    columns: COLUMNS,
+    default_desc: true,
+};
 
 #[derive(Serialize)]
 struct Purpose {
@@ -271,14 +254,9 @@ fn batch_view(state: &WebState, b: &JlisBatch) -> BatchView {
     let (mut total, mut done, mut found, mut not_found, mut errors) =
         (b.rows_total, b.rows_done, b.found, b.not_found, b.errors);
     if b.status == "running" {
-        if let Some((s, t)) = state.jlis.get(&b.id) {
-            (total, done, found, not_found, errors) = (
-                t as i64,
-                s.rows as i64,
-                s.found as i64,
-                s.not_found as i64,
-                s.errors as i64,
-            );
+        if let Some(p) = state.jobs.progress(&b.id) {
+            (total, done, found, not_found, errors) =
+                (p.total, p.done, p.counts[0], p.counts[1], p.counts[2]);
         }
     }
     let percent = match b.status.as_str() {
@@ -350,10 +328,12 @@ async fn show_page(
     answer: Option<Answer>,
     form: Option<&SearchForm>,
 ) -> Result<Html<String>, WebError> {
-    let (page, _) = query.resolve(COLUMNS);
-    let (rows, total) = state.store.jlis_batches(staff.tenant(), page).await?;
+    let (rows, table) = LIST
+        .fetch(query, "/jlis", |page| {
+            state.store.jlis_batches(staff.tenant(), page)
+        })
+        .await?;
     let batches: Vec<BatchView> = rows.iter().map(|b| batch_view(state, b)).collect();
-    let table = query.table("/jlis", COLUMNS, total);
     render(
         state,
         staff,
@@ -370,10 +350,9 @@ async fn show_page(
 
 async fn page(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Query(query): Query<TableQuery>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     show_page(&state, &staff, &query, None, None, None).await
 }
 
@@ -399,10 +378,9 @@ struct LookupForm {
 /// 個人番号 → current 基本4情報 (and 消除). The number comes in the POST body only.
 async fn lookup(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Form(form): Form<LookupForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     staff.check_csrf(&form.csrf)?;
     let fail = |message: String| async {
         show_page(
@@ -467,10 +445,9 @@ async fn lookup(
 /// 基本4情報 → ranked candidates with their score and how each item matched.
 async fn search(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Form(form): Form<SearchForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     staff.check_csrf(&form.csrf)?;
     let fail = |message: String| async {
         show_page(

@@ -9,9 +9,9 @@ use axum::Router;
 use serde::Serialize;
 
 use super::render;
-use crate::web::auth::{Staff, StaffRole};
+use crate::web::auth::Admin;
 use crate::web::error::WebError;
-use crate::web::render::{datetime, Column, TableQuery};
+use crate::web::render::{datetime, Column, List, TableQuery};
 use crate::web::WebState;
 
 pub fn router() -> Router<Arc<WebState>> {
@@ -41,6 +41,11 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
+const LIST: List = List {
+    columns: COLUMNS,
+    default_desc: true,
+};
+
 #[derive(Serialize)]
 struct Row {
     at: String,
@@ -51,12 +56,12 @@ struct Row {
 
 async fn log(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Admin(staff): Admin,
     Query(query): Query<TableQuery>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Admin)?;
-    let (page, _) = query.resolve(COLUMNS);
-    let (entries, total) = state.store.log(staff.tenant(), page).await?;
+    let (entries, table) = LIST
+        .fetch(&query, "/log", |page| state.store.log(staff.tenant(), page))
+        .await?;
     let rows: Vec<Row> = entries
         .into_iter()
         .map(|e| Row {
@@ -66,7 +71,6 @@ async fn log(
             detail: e.detail,
         })
         .collect();
-    let table = query.table("/log", COLUMNS, total);
     render(
         &state,
         &staff,

@@ -1,6 +1,8 @@
-//! The pages, one module per workflow. Each module has its `router()`; handlers check the
-//! role first (403 for page and form alike), then the CSRF token of a form, then act, always
-//! within the signed-in member of staff's own tenant.
+//! The pages, one module per workflow. Each module has its `router()`; a handler states the role
+//! it needs in its signature by taking a role extractor ([`super::auth::Registrar`],
+//! `Inquirer`, `Admin`, `Operator`) instead of [`Staff`], so the 403 comes from one place before
+//! the handler runs (page and form alike); the handler then checks the CSRF token of a form and
+//! acts, always within the signed-in member of staff's own tenant.
 
 pub mod accounts;
 pub mod fuhon;

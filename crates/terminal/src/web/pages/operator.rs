@@ -13,7 +13,7 @@ use futures_util::future::join_all;
 use serde::Serialize;
 
 use super::render;
-use crate::web::auth::{Staff, StaffRole};
+use crate::web::auth::Operator;
 use crate::web::error::WebError;
 use crate::web::WebState;
 
@@ -53,9 +53,8 @@ pub fn sum_families(text: &str) -> BTreeMap<String, f64> {
 
 async fn operator(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Operator(staff): Operator,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Operator)?;
     let systems = join_all(
         state
             .operator

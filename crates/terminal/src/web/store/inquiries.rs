@@ -4,7 +4,7 @@
 
 use renkei_store::StoreError;
 
-use super::{PageQuery, PgWebStore, SqliteWebStore, WebStore};
+use super::{Listing, PageQuery, PgWebStore, SqliteWebStore, WebStore};
 
 pub(super) const MIGRATION: &str = "CREATE TABLE inquiries (
     request_id TEXT PRIMARY KEY,
@@ -25,6 +25,13 @@ pub(super) const MIGRATION: &str = "CREATE TABLE inquiries (
 CREATE INDEX inquiries_tenant ON inquiries (tenant, created_at);";
 
 const COLUMNS: &str = "request_id, tenant, login_id, insurer_number, branch, task, info, provider, kind, answer, record, attempts, created_at, answered_at";
+
+const LIST: Listing = Listing {
+    table: "inquiries",
+    columns: COLUMNS,
+    tiebreak: "request_id",
+    filter: "",
+};
 
 /// One inquiry and its latest answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,22 +191,7 @@ impl SqliteWebStore {
     ) -> Result<(Vec<Inquiry>, i64), StoreError> {
         let tenant = tenant.to_owned();
         self.db
-            .read(move |c| {
-                let total: i64 = c.query_row(
-                    "SELECT COUNT(*) FROM inquiries WHERE tenant = ?1",
-                    [&tenant],
-                    |r| r.get(0),
-                )?;
-                let mut stmt = c.prepare(&format!(
-                    "SELECT {COLUMNS} FROM inquiries WHERE tenant = ?1 {} LIMIT ?2 OFFSET ?3",
-                    page.order("request_id")
-                ))?;
-                let rows = stmt.query_map(
-                    rusqlite::params![tenant, page.limit, page.offset],
-                    sqlite_row,
-                )?;
-                Ok((rows.collect::<Result<Vec<_>, _>>()?, total))
-            })
+            .read(move |c| super::sqlite::page_of(c, &LIST, &tenant, page, sqlite_row))
             .await
     }
 }
@@ -251,23 +243,6 @@ impl PgWebStore {
         tenant: &str,
         page: PageQuery,
     ) -> Result<(Vec<Inquiry>, i64), StoreError> {
-        let client = self.db.client().await?;
-        let total: i64 = client
-            .query_one(
-                "SELECT COUNT(*) FROM inquiries WHERE tenant = $1",
-                &[&tenant],
-            )
-            .await?
-            .get(0);
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT {COLUMNS} FROM inquiries WHERE tenant = $1 {} LIMIT $2 OFFSET $3",
-                    page.order("request_id")
-                ),
-                &[&tenant, &page.limit, &page.offset],
-            )
-            .await?;
-        Ok((rows.iter().map(pg_row).collect(), total))
+        self.page_of(&LIST, tenant, page, |r| Ok(pg_row(r))).await
     }
 }

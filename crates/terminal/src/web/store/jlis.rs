@@ -4,7 +4,7 @@
 
 use renkei_store::StoreError;
 
-use super::{PageQuery, PgWebStore, SqliteWebStore, WebStore};
+use super::{Listing, PageQuery, PgWebStore, SqliteWebStore, WebStore};
 
 pub(super) const MIGRATION: &str = "CREATE TABLE jlis_batches (
     id TEXT PRIMARY KEY,
@@ -26,6 +26,13 @@ pub(super) const MIGRATION: &str = "CREATE TABLE jlis_batches (
 CREATE INDEX jlis_batches_tenant ON jlis_batches (tenant, created_at);";
 
 const COLUMNS: &str = "id, tenant, login_id, insurer_number, purpose, file_name, status, rows_total, rows_done, found, not_found, errors, error, created_at, finished_at";
+
+const LIST: Listing = Listing {
+    table: "jlis_batches",
+    columns: COLUMNS,
+    tiebreak: "id",
+    filter: "",
+};
 
 /// A query file and how far it got. `status` is `running`, `done` or `failed`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,22 +224,7 @@ impl SqliteWebStore {
     ) -> Result<(Vec<JlisBatch>, i64), StoreError> {
         let tenant = tenant.to_owned();
         self.db
-            .read(move |c| {
-                let total: i64 = c.query_row(
-                    "SELECT COUNT(*) FROM jlis_batches WHERE tenant = ?1",
-                    [&tenant],
-                    |r| r.get(0),
-                )?;
-                let mut stmt = c.prepare(&format!(
-                    "SELECT {COLUMNS} FROM jlis_batches WHERE tenant = ?1 {} LIMIT ?2 OFFSET ?3",
-                    page.order("id")
-                ))?;
-                let rows = stmt.query_map(
-                    rusqlite::params![tenant, page.limit, page.offset],
-                    sqlite_row,
-                )?;
-                Ok((rows.collect::<Result<Vec<_>, _>>()?, total))
-            })
+            .read(move |c| super::sqlite::page_of(c, &LIST, &tenant, page, sqlite_row))
             .await
     }
 
@@ -313,24 +305,7 @@ impl PgWebStore {
         tenant: &str,
         page: PageQuery,
     ) -> Result<(Vec<JlisBatch>, i64), StoreError> {
-        let client = self.db.client().await?;
-        let total: i64 = client
-            .query_one(
-                "SELECT COUNT(*) FROM jlis_batches WHERE tenant = $1",
-                &[&tenant],
-            )
-            .await?
-            .get(0);
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT {COLUMNS} FROM jlis_batches WHERE tenant = $1 {} LIMIT $2 OFFSET $3",
-                    page.order("id")
-                ),
-                &[&tenant, &page.limit, &page.offset],
-            )
-            .await?;
-        Ok((rows.iter().map(pg_row).collect(), total))
+        self.page_of(&LIST, tenant, page, |r| Ok(pg_row(r))).await
     }
 
     async fn fail_running_jlis_batches(&self, message: &str) -> Result<u64, StoreError> {

@@ -5,6 +5,9 @@
 
 mod inquiries;
 mod jlis;
+mod jobs;
+#[cfg(test)]
+mod jobs_tests;
 mod postgres;
 mod sqlite;
 #[cfg(test)]
@@ -17,6 +20,7 @@ use renkei_store::{StoreError, StoreUrl};
 
 pub use inquiries::Inquiry;
 pub use jlis::JlisBatch;
+pub use jobs::{Job, JobKind, JobStatus};
 pub use postgres::PgWebStore;
 pub use sqlite::SqliteWebStore;
 pub use throttle::{FailureCount, FailureKind, FailureLimit};
@@ -149,6 +153,61 @@ impl PageQuery {
         format!("ORDER BY {} {dir}, {tiebreak} {dir}", self.sort)
     }
 }
+
+/// A tenant's rows of one table, listed a page at a time (each engine has one `page_of` that
+/// runs it): the table, the columns read, the unique column that breaks ties so that pages
+/// never overlap, and a fixed condition on the rows (SQL, or empty). Every list page of the
+/// terminal reads through one of these.
+pub(super) struct Listing {
+    pub table: &'static str,
+    pub columns: &'static str,
+    pub tiebreak: &'static str,
+    pub filter: &'static str,
+}
+
+impl Listing {
+    /// `$1` is the tenant (numbered for SQLite by the engine).
+    fn count_sql(&self) -> String {
+        format!(
+            "SELECT COUNT(*) FROM {} WHERE tenant = $1{}",
+            self.table,
+            self.and_filter()
+        )
+    }
+
+    fn and_filter(&self) -> String {
+        if self.filter.is_empty() {
+            String::new()
+        } else {
+            format!(" AND {}", self.filter)
+        }
+    }
+
+    /// `$1` the tenant, `$2` the limit, `$3` the offset.
+    fn page_sql(&self, page: &PageQuery) -> String {
+        format!(
+            "SELECT {} FROM {} WHERE tenant = $1{} {} LIMIT $2 OFFSET $3",
+            self.columns,
+            self.table,
+            self.and_filter(),
+            page.order(self.tiebreak)
+        )
+    }
+}
+
+const LOG_LIST: Listing = Listing {
+    table: "office_log",
+    columns: "tenant, at, login_id, action, detail",
+    tiebreak: "id",
+    filter: "",
+};
+
+const UPLOAD_LIST: Listing = Listing {
+    table: "uploads",
+    columns: UPLOAD_COLUMNS,
+    tiebreak: "id",
+    filter: "",
+};
 
 pub enum WebStore {
     Sqlite(SqliteWebStore),
@@ -342,6 +401,7 @@ fn migrations(serial: &str, boolean: &str) -> Vec<String> {
         inquiries::MIGRATION.to_owned(),
         jlis::MIGRATION.to_owned(),
         throttle::MIGRATION.to_owned(),
+        jobs::MIGRATION.to_owned(),
     ]
 }
 

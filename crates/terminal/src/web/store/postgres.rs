@@ -43,6 +43,25 @@ fn upload_from(r: &Row) -> Result<Upload, StoreError> {
 }
 
 impl PgWebStore {
+    /// One page of `list` for `tenant`, and the tenant's total.
+    pub(super) async fn page_of<T>(
+        &self,
+        list: &Listing,
+        tenant: &str,
+        page: PageQuery,
+        map: impl Fn(&Row) -> Result<T, StoreError>,
+    ) -> Result<(Vec<T>, i64), StoreError> {
+        let client = self.db.client().await?;
+        let total: i64 = client
+            .query_one(&list.count_sql(), &[&tenant])
+            .await?
+            .get(0);
+        let rows = client
+            .query(&list.page_sql(&page), &[&tenant, &page.limit, &page.offset])
+            .await?;
+        Ok((rows.iter().map(map).collect::<Result<_, _>>()?, total))
+    }
+
     pub async fn connect(conn: &str, schema: &str) -> Result<PgWebStore, StoreError> {
         let migrations = migrations("BIGSERIAL PRIMARY KEY", "BOOLEAN");
         let migrations: Vec<&str> = migrations.iter().map(String::as_str).collect();
@@ -216,34 +235,16 @@ impl PgWebStore {
         tenant: &str,
         page: PageQuery,
     ) -> Result<(Vec<LogEntry>, i64), StoreError> {
-        let client = self.db.client().await?;
-        let total: i64 = client
-            .query_one(
-                "SELECT COUNT(*) FROM office_log WHERE tenant = $1",
-                &[&tenant],
-            )
-            .await?
-            .get(0);
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT tenant, at, login_id, action, detail FROM office_log WHERE tenant = $1 {} LIMIT $2 OFFSET $3",
-                    page.order("id")
-                ),
-                &[&tenant, &page.limit, &page.offset],
-            )
-            .await?;
-        let entries = rows
-            .iter()
-            .map(|r| LogEntry {
+        self.page_of(&LOG_LIST, tenant, page, |r| {
+            Ok(LogEntry {
                 tenant: r.get(0),
                 at: r.get(1),
                 login_id: r.get(2),
                 action: r.get(3),
                 detail: r.get(4),
             })
-            .collect();
-        Ok((entries, total))
+        })
+        .await
     }
 
     pub async fn insert_upload(&self, u: &Upload) -> Result<(), StoreError> {
@@ -288,22 +289,7 @@ impl PgWebStore {
         tenant: &str,
         page: PageQuery,
     ) -> Result<(Vec<Upload>, i64), StoreError> {
-        let client = self.db.client().await?;
-        let total: i64 = client
-            .query_one("SELECT COUNT(*) FROM uploads WHERE tenant = $1", &[&tenant])
-            .await?
-            .get(0);
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE tenant = $1 {} LIMIT $2 OFFSET $3",
-                    page.order("id")
-                ),
-                &[&tenant, &page.limit, &page.offset],
-            )
-            .await?;
-        let uploads = rows.iter().map(upload_from).collect::<Result<_, _>>()?;
-        Ok((uploads, total))
+        self.page_of(&UPLOAD_LIST, tenant, page, upload_from).await
     }
 
     pub async fn corrections(

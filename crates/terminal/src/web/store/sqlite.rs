@@ -53,6 +53,20 @@ fn with_status((mut upload, status): (Upload, String)) -> Result<Upload, StoreEr
     Ok(upload)
 }
 
+/// One page of `list` for `tenant`, and the tenant's total.
+pub(super) fn page_of<T>(
+    c: &rusqlite::Connection,
+    list: &Listing,
+    tenant: &str,
+    page: PageQuery,
+    map: impl FnMut(&Row) -> rusqlite::Result<T>,
+) -> Result<(Vec<T>, i64), StoreError> {
+    let total: i64 = c.query_row(&numbered(&list.count_sql()), [tenant], |r| r.get(0))?;
+    let mut stmt = c.prepare(&numbered(&list.page_sql(&page)))?;
+    let rows = stmt.query_map(params![tenant, page.limit, page.offset], map)?;
+    Ok((rows.collect::<Result<Vec<_>, _>>()?, total))
+}
+
 impl SqliteWebStore {
     pub fn open(path: &Path) -> Result<SqliteWebStore, StoreError> {
         let migrations = migrations("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER");
@@ -244,16 +258,7 @@ impl SqliteWebStore {
         let tenant = tenant.to_owned();
         self.db
             .read(move |c| {
-                let total: i64 = c.query_row(
-                    "SELECT COUNT(*) FROM office_log WHERE tenant = ?1",
-                    [&tenant],
-                    |r| r.get(0),
-                )?;
-                let mut stmt = c.prepare(&format!(
-                    "SELECT tenant, at, login_id, action, detail FROM office_log WHERE tenant = ?1 {} LIMIT ?2 OFFSET ?3",
-                    page.order("id")
-                ))?;
-                let rows = stmt.query_map(params![tenant, page.limit, page.offset], |r| {
+                page_of(c, &LOG_LIST, &tenant, page, |r| {
                     Ok(LogEntry {
                         tenant: r.get(0)?,
                         at: r.get(1)?,
@@ -261,8 +266,7 @@ impl SqliteWebStore {
                         action: r.get(3)?,
                         detail: r.get(4)?,
                     })
-                })?;
-                Ok((rows.collect::<Result<Vec<_>, _>>()?, total))
+                })
             })
             .await
     }
@@ -321,19 +325,7 @@ impl SqliteWebStore {
         let tenant = tenant.to_owned();
         let (rows, total) = self
             .db
-            .read(move |c| {
-                let total: i64 = c.query_row(
-                    "SELECT COUNT(*) FROM uploads WHERE tenant = ?1",
-                    [&tenant],
-                    |r| r.get(0),
-                )?;
-                let mut stmt = c.prepare(&format!(
-                    "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE tenant = ?1 {} LIMIT ?2 OFFSET ?3",
-                    page.order("id")
-                ))?;
-                let rows = stmt.query_map(params![tenant, page.limit, page.offset], upload_from)?;
-                Ok::<_, StoreError>((rows.collect::<Result<Vec<_>, _>>()?, total))
-            })
+            .read(move |c| page_of(c, &UPLOAD_LIST, &tenant, page, upload_from))
             .await?;
         let rows = rows
             .into_iter()

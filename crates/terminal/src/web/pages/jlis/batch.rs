@@ -4,7 +4,7 @@
 use super::*;
 
 fn batch_dir(state: &WebState, id: &str) -> PathBuf {
-    state.config.data_dir.join("jlis").join(id)
+    jobs::file(state, &jobs::jlis::dir(id))
 }
 
 fn query_path(state: &WebState, id: &str) -> PathBuf {
@@ -18,11 +18,11 @@ fn answer_path(state: &WebState, id: &str) -> PathBuf {
 /// The multipart form: `csrf`, `insurer_number` and `purpose` before `file`.
 pub(super) async fn upload(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, WebError> {
-    // The role first: a post without it is refused whatever its body.
-    staff.require(StaffRole::Inquiry)?;
+    // The role extractor ran first: a post without the role is refused whatever its body,
+    // and a body that is no multipart form is refused here, after it.
     let mut multipart = multipart.map_err(|e| {
         WebError::BadRequest(format!(
             "送信されたフォームを読めません（{e}）。画面から送信してください。"
@@ -99,7 +99,7 @@ pub(super) async fn upload(
                     format!("{file_name}（保険者番号 {insurer}、利用目的 {purpose}）"),
                 )
                 .await?;
-                spawn(state.clone(), staff.clone(), client, batch);
+                jobs::jlis::start(&state, &batch, client).await?;
                 return Ok(Redirect::to(&format!("/jlis/batches/{id}")).into_response());
             }
             _ => {}
@@ -113,73 +113,6 @@ pub(super) async fn upload(
     ))
 }
 
-/// Answers the query file in the background (closing the browser does not stop it), keeping
-/// the progress for the page and writing the outcome to the store.
-fn spawn(state: Arc<WebState>, staff: Staff, client: JlisClient, mut batch: JlisBatch) {
-    tokio::spawn(async move {
-        let (input, output) = (
-            query_path(&state, &batch.id),
-            answer_path(&state, &batch.id),
-        );
-        let id = batch.id.clone();
-        let progress = state.clone();
-        let outcome = jlis::batch_with_progress(
-            &client,
-            &input,
-            &output,
-            &batch.purpose,
-            3,
-            EncodingChoice::Auto,
-            move |summary, total| progress.jlis.set(&id, *summary, total),
-        )
-        .await;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&output, std::fs::Permissions::from_mode(0o600));
-        }
-        batch.finished_at = Some(now());
-        let (action, detail) = match outcome {
-            Ok(s) => {
-                batch.status = "done".into();
-                (batch.rows_total, batch.rows_done) = (s.rows as i64, s.rows as i64);
-                (batch.found, batch.not_found, batch.errors) =
-                    (s.found as i64, s.not_found as i64, s.errors as i64);
-                (
-                    "J-LIS 一括照会 完了",
-                    format!(
-                        "{}: {} 件（該当あり {}、該当なし {}、エラー {}）",
-                        batch.file_name,
-                        group(batch.rows_total),
-                        group(batch.found),
-                        group(batch.not_found),
-                        group(batch.errors)
-                    ),
-                )
-            }
-            Err(e) => {
-                batch.status = "failed".into();
-                // Name the file as the office knows it, not where the terminal keeps it.
-                batch.error = e.0.replace(&input.display().to_string(), &batch.file_name);
-                if let Some((s, t)) = state.jlis.get(&batch.id) {
-                    (batch.rows_total, batch.rows_done) = (t as i64, s.rows as i64);
-                }
-                (
-                    "J-LIS 一括照会 失敗",
-                    format!("{}: {}", batch.file_name, batch.error),
-                )
-            }
-        };
-        if let Err(e) = state.store.update_jlis_batch(&batch).await {
-            tracing::error!(error = %e, "could not record the end of a J-LIS batch");
-        }
-        state.jlis.remove(&batch.id);
-        if let Err(e) = record(&state, &staff, action, detail).await {
-            tracing::error!(error = %e, "could not write the office log");
-        }
-    });
-}
-
 async fn own(state: &WebState, staff: &Staff, id: &str) -> Result<JlisBatch, WebError> {
     state
         .store
@@ -190,10 +123,9 @@ async fn own(state: &WebState, staff: &Staff, id: &str) -> Result<JlisBatch, Web
 
 pub(super) async fn show(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Path(id): Path<String>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     let b = own(&state, &staff, &id).await?;
     render(
         &state,
@@ -205,20 +137,18 @@ pub(super) async fn show(
 
 pub(super) async fn progress(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Path(id): Path<String>,
 ) -> Result<Json<BatchView>, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     let b = own(&state, &staff, &id).await?;
     Ok(Json(batch_view(&state, &b)))
 }
 
 pub(super) async fn download(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Inquirer(staff): Inquirer,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Inquiry)?;
     let b = own(&state, &staff, &id).await?;
     if b.status != "done" {
         return Err(WebError::BadRequest(

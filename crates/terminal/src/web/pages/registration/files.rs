@@ -9,7 +9,7 @@ use crate::web::error::WebError;
 use crate::web::WebState;
 
 pub(super) fn upload_dir(state: &WebState, id: &str) -> PathBuf {
-    state.config.data_dir.join("uploads").join(id)
+    crate::web::jobs::file(state, &crate::web::jobs::registration::dir(id))
 }
 
 pub(super) fn input_path(state: &WebState, id: &str) -> PathBuf {

@@ -13,9 +13,9 @@ use renkei_core::InsurerNumber;
 use serde::Serialize;
 
 use super::files::{input_path, result_path, upload_dir};
-use super::{own_upload, start, HELD_COLUMNS};
+use super::{own_upload, start, HELD_LIST};
 use crate::input::{resolve, EncodingChoice, Rows};
-use crate::web::auth::{new_token, Staff, StaffRole};
+use crate::web::auth::{new_token, Registrar, Staff};
 use crate::web::error::WebError;
 use crate::web::pages::render;
 use crate::web::render::{Table, TableQuery};
@@ -48,23 +48,17 @@ pub fn page(
     query: &TableQuery,
     base: &str,
 ) -> Result<(Vec<HeldRow>, Table), WebError> {
-    let mut rows = read_held(result)?;
-    let (q, _) = query.resolve_with(HELD_COLUMNS, false);
-    match q.sort {
-        "insured" => rows.sort_by(|a, b| a.insured.cmp(&b.insured).then(a.line.cmp(&b.line))),
-        "code" => rows.sort_by(|a, b| a.code.cmp(&b.code).then(a.line.cmp(&b.line))),
-        _ => rows.sort_by_key(|r| r.line),
-    }
-    if q.desc {
-        rows.reverse();
-    }
-    let total = rows.len() as i64;
-    let table = query.table_with(base, HELD_COLUMNS, total, false);
-    let mut page: Vec<HeldRow> = rows
-        .into_iter()
-        .skip(q.offset as usize)
-        .take(q.limit as usize)
-        .collect();
+    let rows = read_held(result)?;
+    let (mut page, table) = HELD_LIST.slice(query, base, rows, |rows, by, desc| {
+        match by {
+            "insured" => rows.sort_by(|a, b| a.insured.cmp(&b.insured).then(a.line.cmp(&b.line))),
+            "code" => rows.sort_by(|a, b| a.code.cmp(&b.code).then(a.line.cmp(&b.line))),
+            _ => rows.sort_by_key(|r| r.line),
+        }
+        if desc {
+            rows.reverse();
+        }
+    });
     for row in &mut page {
         if let Some(c) = corrections.iter().rev().find(|c| c.parent_line == row.line) {
             row.correction_id = Some(c.id.clone());
@@ -139,10 +133,9 @@ struct Field {
 
 pub async fn edit(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path((id, line)): Path<(String, i64)>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Registration)?;
     let (upload, held, header, values) = held_row(&state, &staff, &id, line).await?;
     let fields: Vec<Field> = header
         .iter()
@@ -163,11 +156,10 @@ pub async fn edit(
 
 pub async fn resend(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path((id, line)): Path<(String, i64)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Registration)?;
     staff.check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())?;
     let (upload, _, header, _) = held_row(&state, &staff, &id, line).await?;
     let fields: Vec<String> = (0..header.len())

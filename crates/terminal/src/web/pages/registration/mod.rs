@@ -19,10 +19,10 @@ use renkei_core::InsurerNumber;
 use serde::{Deserialize, Serialize};
 
 use super::{record, render};
-use crate::web::auth::{new_token, now, Staff, StaffRole};
+use crate::web::auth::{new_token, now, Registrar, Staff};
 use crate::web::error::WebError;
-use crate::web::jobs::{self, Job};
-use crate::web::render::{datetime, Column, TableQuery};
+use crate::web::jobs;
+use crate::web::render::{datetime, Column, List, TableQuery};
 use crate::web::store::{Upload, UploadProgress, UploadStatus};
 use crate::web::WebState;
 use files::{attachment, file_stream, input_path, result_path, save, upload_dir};
@@ -76,6 +76,11 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
+const LIST: List = List {
+    columns: COLUMNS,
+    default_desc: true,
+};
+
 /// An upload as the pages show it.
 #[derive(Serialize)]
 struct UploadView {
@@ -111,12 +116,7 @@ fn view(state: &WebState, u: &Upload) -> UploadView {
         (u.rows_total, u.rows_done, u.registered, u.held);
     if u.status == UploadStatus::Running {
         if let Some(p) = state.jobs.progress(&u.id) {
-            (total, done, registered, held) = (
-                p.rows_total as i64,
-                p.rows_done as i64,
-                p.registered as i64,
-                p.held as i64,
-            );
+            (total, done, registered, held) = (p.total, p.done, p.counts[0], p.counts[1]);
         }
     }
     let finished = u.status == UploadStatus::Done;
@@ -150,10 +150,9 @@ fn insurer_numbers(state: &WebState, staff: &Staff) -> Vec<String> {
 
 async fn list(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Query(query): Query<TableQuery>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Registration)?;
     show_list(&state, &staff, &query, None).await
 }
 
@@ -163,10 +162,12 @@ async fn show_list(
     query: &TableQuery,
     error: Option<String>,
 ) -> Result<Html<String>, WebError> {
-    let (page, _) = query.resolve(COLUMNS);
-    let (uploads, total) = state.store.uploads(staff.tenant(), page).await?;
+    let (uploads, table) = LIST
+        .fetch(query, "/registrations", |page| {
+            state.store.uploads(staff.tenant(), page)
+        })
+        .await?;
     let uploads: Vec<UploadView> = uploads.iter().map(|u| view(state, u)).collect();
-    let table = query.table("/registrations", COLUMNS, total);
     render(
         state,
         staff,
@@ -232,25 +233,7 @@ pub(super) async fn start(
         detail,
     )
     .await?;
-    spawn(state, staff, &upload)?;
-    Ok(())
-}
-
-fn spawn(state: &Arc<WebState>, staff: &Staff, upload: &Upload) -> Result<(), WebError> {
-    let insurer_number = InsurerNumber::parse(&upload.insurer_number)
-        .map_err(|e| WebError::Internal(format!("保険者番号: {e}")))?;
-    jobs::spawn(
-        state.clone(),
-        Job {
-            id: upload.id.clone(),
-            tenant: staff.tenant().to_owned(),
-            login_id: staff.account.login_id.clone(),
-            insurer_number,
-            input: input_path(state, &upload.id),
-            result: result_path(state, &upload.id),
-            file_name: upload.file_name.clone(),
-        },
-    );
+    jobs::registration::start(state, &upload).await?;
     Ok(())
 }
 
@@ -258,10 +241,9 @@ fn spawn(state: &Arc<WebState>, staff: &Staff, upload: &Upload) -> Result<(), We
 /// for a form that is refused.
 async fn upload(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     mut multipart: Multipart,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Registration)?;
     let bad = |e: axum::extract::multipart::MultipartError| {
         WebError::BadRequest(format!(
             "送信されたフォームを読めません（{e}）。もう一度送信してください。"
@@ -344,13 +326,17 @@ const HELD_COLUMNS: &[Column] = &[
     },
 ];
 
+const HELD_LIST: List = List {
+    columns: HELD_COLUMNS,
+    default_desc: false,
+};
+
 async fn show(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path(id): Path<String>,
     Query(query): Query<TableQuery>,
 ) -> Result<Html<String>, WebError> {
-    staff.require(StaffRole::Registration)?;
     let upload = own_upload(&state, &staff, &id).await?;
     let (held_rows, table) = if upload.status == UploadStatus::Done {
         let corrections = state.store.corrections(staff.tenant(), &id).await?;
@@ -375,20 +361,18 @@ async fn show(
 
 async fn progress(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path(id): Path<String>,
 ) -> Result<Json<UploadView>, WebError> {
-    staff.require(StaffRole::Registration)?;
     let upload = own_upload(&state, &staff, &id).await?;
     Ok(Json(view(&state, &upload)))
 }
 
 async fn download(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Registration)?;
     let upload = own_upload(&state, &staff, &id).await?;
     if upload.status != UploadStatus::Done {
         return Err(WebError::BadRequest(
@@ -422,11 +406,10 @@ struct CsrfForm {
 /// it already applied from what it stored, so nothing is registered twice.
 async fn retry(
     State(state): State<Arc<WebState>>,
-    staff: Staff,
+    Registrar(staff): Registrar,
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
-    staff.require(StaffRole::Registration)?;
     staff.check_csrf(&form.csrf)?;
     let upload = own_upload(&state, &staff, &id).await?;
     if upload.status == UploadStatus::Interrupted && !state.jobs.is_running(&id) {
@@ -447,7 +430,7 @@ async fn retry(
             upload.file_name.clone(),
         )
         .await?;
-        spawn(&state, &staff, &upload)?;
+        jobs::registration::resend(&state, &upload).await?;
     }
     Ok(Redirect::to(&format!("/registrations/{id}")).into_response())
 }
