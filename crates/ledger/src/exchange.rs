@@ -62,7 +62,7 @@ pub enum ExchangeError {
     HubUnavailable { request_id: String },
     /// The hub refused the request itself (not the inquiry: a refusal by the permission
     /// table is an answer).
-    #[error("{0:?}")]
+    #[error("{}（{}）", .0.message, .0.code)]
     Hub(ApiError),
 }
 

@@ -149,23 +149,9 @@ pub fn outcome_of(answer: &renkei_wire::msg::inquiry::InquiryAnswer) -> Outcome 
     }
 }
 
-fn outcome_code(o: &Outcome) -> (i16, Option<&str>) {
-    match o {
-        Outcome::Data => (0, None),
-        Outcome::NoRecord => (1, None),
-        Outcome::Refused(code) => (2, Some(code.as_str())),
-        Outcome::Unavailable => (3, None),
-    }
-}
-
 fn outcome(code: i16, refusal: Option<String>) -> Result<Outcome, StoreError> {
-    Ok(match (code, refusal) {
-        (0, _) => Outcome::Data,
-        (1, _) => Outcome::NoRecord,
-        (2, Some(code)) => Outcome::Refused(code),
-        (3, _) => Outcome::Unavailable,
-        _ => return Err(StoreError::Corrupt(format!("party_records.outcome {code}"))),
-    })
+    Outcome::from_code(code, refusal)
+        .ok_or_else(|| StoreError::Corrupt(format!("party_records.outcome {code}")))
 }
 
 fn outcome_name(o: &Outcome) -> String {
@@ -208,7 +194,7 @@ impl Engine {
                         let sql = INSERT.replace('$', "?");
                         let mut stmt = tx.prepare_cached(&sql)?;
                         for r in &records {
-                            let (code, refusal) = outcome_code(&r.outcome);
+                            let (code, refusal) = r.outcome.to_code();
                             stmt.execute(rusqlite::params![
                                 r.party,
                                 r.side.code(),
@@ -236,7 +222,7 @@ impl Engine {
                 let tx = client.transaction().await?;
                 let stmt = tx.prepare_cached(INSERT).await?;
                 for r in &records {
-                    let (code, refusal) = outcome_code(&r.outcome);
+                    let (code, refusal) = r.outcome.to_code();
                     tx.execute(
                         &stmt,
                         &[

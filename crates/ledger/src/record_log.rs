@@ -41,6 +41,31 @@ pub enum Outcome {
     Unavailable,
 }
 
+impl Outcome {
+    /// How the stores keep an outcome (the same numbers as the entry hash): 0 data, 1 no
+    /// record, 2 refused with its code, 3 unavailable.
+    pub fn to_code(&self) -> (i16, Option<&str>) {
+        match self {
+            Outcome::Data => (0, None),
+            Outcome::NoRecord => (1, None),
+            Outcome::Refused(code) => (2, Some(code.as_str())),
+            Outcome::Unavailable => (3, None),
+        }
+    }
+
+    /// The outcome a store kept; `None` for a code (or a refusal without its code) that
+    /// [`Outcome::to_code`] never writes.
+    pub fn from_code(code: i16, refusal: Option<String>) -> Option<Outcome> {
+        Some(match (code, refusal) {
+            (0, _) => Outcome::Data,
+            (1, _) => Outcome::NoRecord,
+            (2, Some(code)) => Outcome::Refused(code),
+            (3, _) => Outcome::Unavailable,
+            _ => return None,
+        })
+    }
+}
+
 impl From<&renkei_wire::permission::Refusal> for Outcome {
     fn from(r: &renkei_wire::permission::Refusal) -> Outcome {
         Outcome::Refused(r.code().to_owned())

@@ -296,3 +296,18 @@ fn a_refusal_is_recorded_by_its_stable_code() {
         Outcome::Refused("task_not_for_asker".into())
     );
 }
+
+#[test]
+fn outcomes_round_trip_through_their_stored_codes_and_unknown_codes_are_refused() {
+    for o in [
+        Outcome::Data,
+        Outcome::NoRecord,
+        Outcome::Refused("unknown_task".into()),
+        Outcome::Unavailable,
+    ] {
+        let (code, refusal) = o.to_code();
+        assert_eq!(Outcome::from_code(code, refusal.map(str::to_owned)), Some(o));
+    }
+    assert_eq!(Outcome::from_code(2, None), None);
+    assert_eq!(Outcome::from_code(4, None), None);
+}

@@ -69,24 +69,9 @@ pub(super) const COLUMNS: &str =
     "seq, time_micros, asker, provider, task, info, outcome, refusal, \
     disclosable, request_id, person, request_signature, answer_signature, hash";
 
-/// (outcome code, refusal) of an outcome.
-pub(super) fn outcome_code(o: &Outcome) -> (i16, Option<&str>) {
-    match o {
-        Outcome::Data => (0, None),
-        Outcome::NoRecord => (1, None),
-        Outcome::Refused(code) => (2, Some(code.as_str())),
-        Outcome::Unavailable => (3, None),
-    }
-}
-
 fn outcome(code: i16, refusal: Option<String>) -> Result<Outcome, StoreError> {
-    Ok(match (code, refusal) {
-        (0, _) => Outcome::Data,
-        (1, _) => Outcome::NoRecord,
-        (2, Some(code)) => Outcome::Refused(code),
-        (3, _) => Outcome::Unavailable,
-        _ => return Err(StoreError::Corrupt(format!("record_log.outcome {code}"))),
-    })
+    Outcome::from_code(code, refusal)
+        .ok_or_else(|| StoreError::Corrupt(format!("record_log.outcome {code}")))
 }
 
 fn key(field: &str, bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {

@@ -124,7 +124,7 @@ impl PgStore {
             (vec![], vec![], vec![], vec![], vec![]);
         for e in entries {
             let x = &e.exchange;
-            let (code, refused) = log::outcome_code(&x.outcome);
+            let (code, refused) = x.outcome.to_code();
             seq.push(e.seq as i64);
             time.push(e.time_micros);
             asker.push(x.asker.as_str());

@@ -312,7 +312,7 @@ impl SqliteStore {
                     ))?;
                     for e in &entries {
                         let x = &e.exchange;
-                        let (code, refusal) = log::outcome_code(&x.outcome);
+                        let (code, refusal) = x.outcome.to_code();
                         stmt.execute(params![
                             e.seq as i64,
                             e.time_micros,
