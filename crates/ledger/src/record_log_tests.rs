@@ -306,7 +306,10 @@ fn outcomes_round_trip_through_their_stored_codes_and_unknown_codes_are_refused(
         Outcome::Unavailable,
     ] {
         let (code, refusal) = o.to_code();
-        assert_eq!(Outcome::from_code(code, refusal.map(str::to_owned)), Some(o));
+        assert_eq!(
+            Outcome::from_code(code, refusal.map(str::to_owned)),
+            Some(o)
+        );
     }
     assert_eq!(Outcome::from_code(2, None), None);
     assert_eq!(Outcome::from_code(4, None), None);
