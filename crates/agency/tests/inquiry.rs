@@ -9,7 +9,7 @@ use renkei_agency::holdings;
 use renkei_hub::inquiry::evidence;
 use renkei_hub::{DirectoryEntry, HubConfig};
 use renkei_ledger::record_log::verify_with;
-use renkei_store::testing::engines;
+use renkei_store::testing::{engines, TestStore};
 use renkei_store::StoreUrl;
 use renkei_testkit::{
     agency_config, hub_config, number, resident, spawn_agency, spawn_hub, spawn_registry,
@@ -168,10 +168,19 @@ fn items(i: u64, code: &str) -> BTreeMap<String, String> {
         .1
 }
 
-#[tokio::test]
-async fn inquiries_are_answered_converted_signed_and_recorded_once() {
-    for engine in engines("agency_inquiry") {
-        let mut net = start(&engine.url).await;
+/// One engine's network and what the steps of the inquiry flow share.
+struct Flow {
+    engine: &'static str,
+    net: Net,
+    signer: Signer,
+    as_intermediate: HubClient,
+    koiki_fugo: Vec<Option<Fugo>>,
+    city_fugo: Vec<Option<Fugo>>,
+}
+
+impl Flow {
+    async fn start(engine: &TestStore) -> Flow {
+        let net = start(&engine.url).await;
         let signer = Signer::load(&net.intermediate).unwrap();
         let as_intermediate =
             HubClient::new(net.intermediate.client_config().unwrap(), &net.hub_url);
@@ -186,11 +195,26 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
             .issue_fugo(&CITY.parse().unwrap(), &[number(1)])
             .await
             .unwrap();
-        let f = |i: usize| koiki_fugo[i].clone().unwrap();
+        Flow {
+            engine: engine.engine(),
+            net,
+            signer,
+            as_intermediate,
+            koiki_fugo,
+            city_fugo,
+        }
+    }
 
+    /// koiki-13's 符号 of resident `i`.
+    fn f(&self, i: usize) -> Fugo {
+        self.koiki_fugo[i].clone().unwrap()
+    }
+
+    async fn data_is_converted_and_a_resend_replays_it(&self) {
         // Data, converted to the city's 符号 and back: the answer never carries a 符号.
-        let r = net
-            .inquire(&request(&signer, "q-1", &f(1), "K01", "J01"))
+        let r = self
+            .net
+            .inquire(&request(&self.signer, "q-1", &self.f(1), "K01", "J01"))
             .await
             .unwrap();
         assert_eq!(
@@ -199,16 +223,20 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
                 items: items(1, "J01")
             },
             "{}",
-            engine.engine()
+            self.engine
         );
         assert!(!r.replayed);
         let shown = serde_json::to_string(&r).unwrap();
-        assert!(!shown.contains(&city_fugo[0].as_ref().unwrap().0) && !shown.contains(&f(1).0));
+        assert!(
+            !shown.contains(&self.city_fugo[0].as_ref().unwrap().0)
+                && !shown.contains(&self.f(1).0)
+        );
         assert!(!shown.contains(&number(1).expose().to_string()));
 
         // Re-sent: the same outcome and entry, nothing appended.
-        let again = net
-            .inquire(&request(&signer, "q-1", &f(1), "K01", "J01"))
+        let again = self
+            .net
+            .inquire(&request(&self.signer, "q-1", &self.f(1), "K01", "J01"))
             .await
             .unwrap();
         assert_eq!(
@@ -216,34 +244,42 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
             (r.record, true, &r.answer)
         );
         // The same id for another inquiry is refused, not recorded.
-        let reused = net
-            .inquire(&request(&signer, "q-1", &f(1), "K01", "J02"))
+        let reused = self
+            .net
+            .inquire(&request(&self.signer, "q-1", &self.f(1), "K01", "J02"))
             .await;
         assert!(matches!(reused, Err(CallError::Api(e)) if e.code == "request_id_reused"));
+    }
 
+    async fn unknown_residents_and_missing_records_are_no_record(&self) {
         // A resident the city does not know (no 符号 of the city), and one it holds no
         // 介護 record for.
-        let r = net
-            .inquire(&request(&signer, "q-2", &f(6), "K01", "J02"))
+        let r = self
+            .net
+            .inquire(&request(&self.signer, "q-2", &self.f(6), "K01", "J02"))
             .await
             .unwrap();
         assert_eq!(r.answer, InquiryAnswer::NoRecord);
         let uncertified = (0..5).find(|&i| holdings::synthetic(i).len() == 2).unwrap();
-        let r = net
+        let r = self
+            .net
             .inquire(&request(
-                &signer,
+                &self.signer,
                 "q-3",
-                &f(uncertified as usize),
+                &self.f(uncertified as usize),
                 "K04",
                 "J05",
             ))
             .await
             .unwrap();
         assert_eq!(r.answer, InquiryAnswer::NoRecord);
+    }
 
+    async fn a_refusal_names_its_rule_and_is_recorded_once(&self) {
         // Refused with the rule, recorded once also when re-sent.
-        let refused = net
-            .inquire(&request(&signer, "q-4", &f(1), "K01", "J04"))
+        let refused = self
+            .net
+            .inquire(&request(&self.signer, "q-4", &self.f(1), "K01", "J04"))
             .await
             .unwrap();
         match &refused.answer {
@@ -253,28 +289,38 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
             }
             other => panic!("{other:?}"),
         }
-        let again = net
-            .inquire(&request(&signer, "q-4", &f(1), "K01", "J04"))
+        let again = self
+            .net
+            .inquire(&request(&self.signer, "q-4", &self.f(1), "K01", "J04"))
             .await
             .unwrap();
         assert_eq!((again.record, again.replayed), (refused.record, true));
+    }
 
+    async fn bad_requests_are_refused_and_not_recorded(&self) {
         // Not recorded: an unknown 符号, a bad signature, a caller asking for someone else.
-        let unknown = net
-            .inquire(&request(&signer, "q-5", &Fugo("AAAA".into()), "K01", "J01"))
+        let unknown = self
+            .net
+            .inquire(&request(
+                &self.signer,
+                "q-5",
+                &Fugo("AAAA".into()),
+                "K01",
+                "J01",
+            ))
             .await;
         assert!(matches!(unknown, Err(CallError::Api(e)) if e.code == "unknown_fugo"));
-        let mut forged = request(&signer, "q-6", &f(2), "K01", "J01");
+        let mut forged = request(&self.signer, "q-6", &self.f(2), "K01", "J01");
         forged.info = "J02".parse().unwrap();
         assert!(
-            matches!(net.inquire(&forged).await, Err(CallError::Api(e)) if e.code == "bad_signature")
+            matches!(self.net.inquire(&forged).await, Err(CallError::Api(e)) if e.code == "bad_signature")
         );
-        let city_tls = net.files(CITY, Role::Agency);
-        let as_city = Client::new(city_tls.client_config().unwrap(), &net.hub_url);
+        let city_tls = self.net.files(CITY, Role::Agency);
+        let as_city = Client::new(city_tls.client_config().unwrap(), &self.net.hub_url);
         let mut other = request(
             &Signer::load(&city_tls).unwrap(),
             "q-7",
-            &f(2),
+            &self.f(2),
             "K01",
             "J01",
         );
@@ -283,17 +329,19 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
             .sign(&other.signed_message());
         let e = as_city.call::<Inquire>(&other).await.unwrap_err();
         assert!(matches!(e, CallError::Api(e) if e.status == 403));
+    }
 
+    async fn a_silent_or_stopped_provider_is_unavailable_in_time(&mut self) {
         // A provider that never answers: unavailable within the deadline (500 ms).
-        as_intermediate
+        self.as_intermediate
             .issue_fugo(&HUNG.parse().unwrap(), &[number(2)])
             .await
             .unwrap();
-        let mut to_hung = request(&signer, "q-hung", &f(2), "K01", "J01");
+        let mut to_hung = request(&self.signer, "q-hung", &self.f(2), "K01", "J01");
         to_hung.provider = HUNG.parse().unwrap();
-        to_hung.signature = signer.sign(&to_hung.signed_message());
+        to_hung.signature = self.signer.sign(&to_hung.signed_message());
         let started = Instant::now();
-        let hung = net.inquire(&to_hung).await.unwrap();
+        let hung = self.net.inquire(&to_hung).await.unwrap();
         assert!(
             matches!(hung.answer, InquiryAnswer::Unavailable { .. }),
             "{:?}",
@@ -306,10 +354,11 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
         );
 
         // The provider goes down: unavailable within the deadline, recorded once, retryable.
-        net.agency.take().unwrap().shut_down().await;
+        self.net.agency.take().unwrap().shut_down().await;
         let started = Instant::now();
-        let down = net
-            .inquire(&request(&signer, "q-8", &f(3), "K01", "J01"))
+        let down = self
+            .net
+            .inquire(&request(&self.signer, "q-8", &self.f(3), "K01", "J01"))
             .await
             .unwrap();
         assert!(
@@ -322,13 +371,16 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
             "{:?}",
             started.elapsed()
         );
-        let retry = net
-            .inquire(&request(&signer, "q-8", &f(3), "K01", "J01"))
+        let retry = self
+            .net
+            .inquire(&request(&self.signer, "q-8", &self.f(3), "K01", "J01"))
             .await
             .unwrap();
         assert!(matches!(retry.answer, InquiryAnswer::Unavailable { .. }));
         assert_eq!(retry.record, down.record);
+    }
 
+    async fn unavailable_calls_leak_no_threads_or_connections(&self) {
         // Many such calls at once leak neither threads nor connections: after a first round
         // has grown the pools, more rounds leave thread and descriptor counts where they were.
         let threads = || count_lines("/proc/self/status", "Threads:");
@@ -339,13 +391,16 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
             let mut tasks = Vec::new();
             for k in 0..200 {
                 let req = request(
-                    &signer,
+                    &self.signer,
                     &format!("down-{round}-{k}"),
-                    &f(k % 5),
+                    &self.f(k % 5),
                     "K01",
                     "J02",
                 );
-                let client = Client::new(net.intermediate.client_config().unwrap(), &net.hub_url);
+                let client = Client::new(
+                    self.net.intermediate.client_config().unwrap(),
+                    &self.net.hub_url,
+                );
                 tasks.push(tokio::spawn(
                     async move { client.call::<Inquire>(&req).await },
                 ));
@@ -373,14 +428,19 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
             threads(),
             after_first.0
         );
+    }
 
+    async fn the_log_records_each_exchange_once_and_audits(&self) {
         // The log: one entry per exchange, chained, checkpointed, every signature valid.
-        let log = net.hub.app.store().read_log().await.unwrap();
-        assert_eq!(log.entries.len(), 6 + 600, "{}", engine.engine());
-        let verifier = SignatureVerifier::new(&net.pki.pki.ca_cert_path()).unwrap();
-        let summary = verify_with(&log.entries, &log.checkpoints, &net.log_public_key, |e| {
-            evidence::verify_entry(e, &verifier)
-        })
+        let log = self.net.hub.app.store().read_log().await.unwrap();
+        assert_eq!(log.entries.len(), 6 + 600, "{}", self.engine);
+        let verifier = SignatureVerifier::new(&self.net.pki.pki.ca_cert_path()).unwrap();
+        let summary = verify_with(
+            &log.entries,
+            &log.checkpoints,
+            &self.net.log_public_key,
+            |e| evidence::verify_entry(e, &verifier),
+        )
         .unwrap();
         assert_eq!(summary.entries, 606);
         use renkei_ledger::record_log::Outcome;
@@ -410,13 +470,18 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
                 renkei_ledger::record_log::entry_hash(&prev, e.seq, e.time_micros, &e.exchange);
             prev = e.hash;
         }
-        let err = verify_with(&forged, &[], &net.log_public_key, |e| {
+        let err = verify_with(&forged, &[], &self.net.log_public_key, |e| {
             evidence::verify_entry(e, &verifier)
         })
         .unwrap_err();
         assert_eq!(err.first_bad_entry(), 2, "{err}");
         // With the checkpoints, the rewritten chain is caught by them as well.
-        assert!(verify_with(&forged, &log.checkpoints, &net.log_public_key, |_| Ok(())).is_err());
+        assert!(
+            verify_with(&forged, &log.checkpoints, &self.net.log_public_key, |_| Ok(
+                ()
+            ))
+            .is_err()
+        );
 
         // Data answers carry the city's signature; the request the intermediate's.
         let (sig, _) = evidence::decode(&log.entries[0].exchange.answer_signature).unwrap();
@@ -424,6 +489,23 @@ async fn inquiries_are_answered_converted_signed_and_recorded_once() {
             verifier.verify(&sig, b"x").unwrap_err(),
             "署名が内容と一致しません"
         );
+    }
+}
+
+#[tokio::test]
+async fn inquiries_are_answered_converted_signed_and_recorded_once() {
+    for engine in engines("agency_inquiry") {
+        let mut flow = Flow::start(&engine).await;
+        flow.data_is_converted_and_a_resend_replays_it().await;
+        flow.unknown_residents_and_missing_records_are_no_record()
+            .await;
+        flow.a_refusal_names_its_rule_and_is_recorded_once().await;
+        flow.bad_requests_are_refused_and_not_recorded().await;
+        flow.a_silent_or_stopped_provider_is_unavailable_in_time()
+            .await;
+        flow.unavailable_calls_leak_no_threads_or_connections()
+            .await;
+        flow.the_log_records_each_exchange_once_and_audits().await;
     }
 }
 
