@@ -4,7 +4,7 @@
 mod fixtures;
 
 use renkei_core::InsurerNumber;
-use renkei_store::testing::engines;
+use renkei_store::testing::{engines, TestStore};
 use renkei_wire::msg::fuhon::{
     CommitFuhonResponse, DriftKind, FuhonDriftRequest, FuhonKind, UploadMode,
 };
@@ -15,10 +15,17 @@ use crate::store::{Store, Tenant};
 
 use fixtures::*;
 
-#[tokio::test]
-async fn fuhon_behaves_the_same_on_every_engine() {
-    renkei_wire::tls::install_crypto_provider();
-    for engine in engines("fuhon") {
+const KIND: FuhonKind = FuhonKind::Shikaku;
+
+/// One engine's store with two tenants and their subscribers, and the steps of the suite.
+struct Suite {
+    e: &'static str,
+    store: Store,
+    svc: FuhonService,
+}
+
+impl Suite {
+    async fn start(engine: &TestStore) -> Suite {
         let e = engine.engine();
         let store = Store::open(&engine.url)
             .await
@@ -55,52 +62,63 @@ async fn fuhon_behaves_the_same_on_every_engine() {
         )
         .await;
         let svc = FuhonService::new(&store);
-        let branch_of = |i: u32| {
-            let store = &store;
-            async move {
-                store
-                    .subscriber_by_insured("koiki-13", &insured(i))
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .branch
-            }
-        };
-        let kind = FuhonKind::Shikaku;
-        let full = |svc, rows: &[Vec<String>], as_of: &'static str, digest: &'static str| {
-            let rows = rows.to_vec();
-            async move {
-                upload(
-                    svc,
-                    "koiki-13",
-                    TOKYO,
-                    kind,
-                    UploadMode::Full,
-                    &rows,
-                    as_of,
-                    digest,
-                )
-                .await
-                .unwrap()
-            }
-        };
+        Suite { e, store, svc }
+    }
 
+    async fn branch_of(&self, i: u32) -> String {
+        self.store
+            .subscriber_by_insured("koiki-13", &insured(i))
+            .await
+            .unwrap()
+            .unwrap()
+            .branch
+    }
+
+    /// A full 資格情報 upload by koiki-13 under TOKYO.
+    async fn full(
+        &self,
+        rows: &[Vec<String>],
+        as_of: &'static str,
+        digest: &'static str,
+    ) -> Upload {
+        upload(
+            &self.svc,
+            "koiki-13",
+            TOKYO,
+            KIND,
+            UploadMode::Full,
+            rows,
+            as_of,
+            digest,
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Versions 1 and 2 from full files (the same file again makes none); their rows.
+    async fn full_files_make_versions(&self) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+        let e = self.e;
+        let kind = KIND;
         // Version 1: every subscriber.
         let v1_rows: Vec<Vec<String>> = (1..=10).map(|i| shikaku(i, "1", "一般Ⅰ", "")).collect();
-        let v1 = full(&svc, &v1_rows, "2026-04-01", "a1").await;
+        let v1 = self.full(&v1_rows, "2026-04-01", "a1").await;
         let info = committed(&v1);
         assert_eq!((info.version, info.added, info.records), (1, 10, 10), "{e}");
 
         // The same file again: no new version.
-        let again = full(&svc, &v1_rows, "2026-04-01", "a1").await;
+        let again = self.full(&v1_rows, "2026-04-01", "a1").await;
         assert_eq!(committed(&again).version, 1, "{e}");
-        assert_eq!(versions(&svc, "koiki-13", TOKYO, kind).await, [1], "{e}");
+        assert_eq!(
+            versions(&self.svc, "koiki-13", TOKYO, kind).await,
+            [1],
+            "{e}"
+        );
 
         // Version 2: subscriber 2 changes, 3 is gone (full mode computes the delta itself).
         let mut v2_rows = v1_rows.clone();
         v2_rows[1] = shikaku(2, "3", "現役並みⅠ", "");
         v2_rows.remove(2);
-        let v2 = full(&svc, &v2_rows, "2026-05-01", "a2").await;
+        let v2 = self.full(&v2_rows, "2026-05-01", "a2").await;
         let info = committed(&v2).clone();
         assert_eq!(
             (
@@ -115,8 +133,14 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             "{e}"
         );
 
+        (v1_rows, v2_rows)
+    }
+
+    async fn a_bad_file_changes_nothing(&self, v2_rows: &[Vec<String>]) {
+        let e = self.e;
+        let kind = KIND;
         // A bad file changes nothing, and every bad row and field is named.
-        let mut bad = v2_rows.clone();
+        let mut bad = v2_rows.to_vec();
         bad[0][3] = "2020-02-30".into(); // line 2
         bad[4][5] = "5".into(); // line 6
         bad[5] = shikaku(5, "1", "一般Ⅰ", ""); // line 7: duplicate of line 5 (subscriber 5)
@@ -130,7 +154,7 @@ async fn fuhon_behaves_the_same_on_every_engine() {
                 .map(String::from)
                 .to_vec(),
         ); // line 12
-        let r = full(&svc, &bad, "2026-05-02", "bad").await;
+        let r = self.full(&bad, "2026-05-02", "bad").await;
         assert_eq!(
             refused(&r),
             [
@@ -143,19 +167,27 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             "{e}"
         );
         let dup_only = {
-            let mut d = v2_rows.clone();
+            let mut d = v2_rows.to_vec();
             d[5] = shikaku(5, "1", "一般Ⅰ", "");
-            full(&svc, &d, "2026-05-02", "dup").await
+            self.full(&d, "2026-05-02", "dup").await
         };
         assert_eq!(
             refused(&dup_only),
             [(7, "被保険者番号".to_string(), "DUPLICATE_KEY".to_string())],
             "{e}"
         );
-        assert_eq!(versions(&svc, "koiki-13", TOKYO, kind).await, [2, 1], "{e}");
+        assert_eq!(
+            versions(&self.svc, "koiki-13", TOKYO, kind).await,
+            [2, 1],
+            "{e}"
+        );
+    }
 
-        // Delta: add 3 back, change 4, delete 10, in order; a later row may see an earlier one.
+    async fn deltas_apply_in_order_or_not_at_all(&self) {
+        let e = self.e;
+        let kind = KIND;
         let delta = |op: &str, row: Vec<String>| [vec![op.to_string()], row].concat();
+        // Delta: add 3 back, change 4, delete 10, in order; a later row may see an earlier one.
         let d_rows = vec![
             delta("1", shikaku(3, "2", "一般Ⅱ", "")),
             delta("2", shikaku(4, "1", "低所得Ⅰ", "")),
@@ -163,7 +195,7 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             delta("2", shikaku(3, "2", "一般Ⅱ", "2026-05-31")),
         ];
         let d = upload(
-            &svc,
+            &self.svc,
             "koiki-13",
             TOKYO,
             kind,
@@ -201,7 +233,7 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             ),
         ];
         let r = upload(
-            &svc,
+            &self.svc,
             "koiki-13",
             TOKYO,
             kind,
@@ -223,14 +255,18 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             "{e}"
         );
         assert_eq!(
-            versions(&svc, "koiki-13", TOKYO, kind).await,
+            versions(&self.svc, "koiki-13", TOKYO, kind).await,
             [3, 2, 1],
             "{e}"
         );
+    }
 
+    async fn reads_as_of_a_day_find_the_version_in_force(&self) {
+        let e = self.e;
+        let kind = KIND;
+        let fuhon = self.svc.store();
         // Reading as of a day: the version in force then, and the record it held.
-        let fuhon = svc.store();
-        let b2 = branch_of(2).await;
+        let b2 = self.branch_of(2).await;
         let april = fuhon
             .records_as_of("koiki-13", kind, &b2, date!(2026 - 04 - 15))
             .await
@@ -257,7 +293,7 @@ async fn fuhon_behaves_the_same_on_every_engine() {
                 .is_none(),
             "{e}"
         );
-        let b10 = branch_of(10).await;
+        let b10 = self.branch_of(10).await;
         let june = fuhon
             .records_as_of("koiki-13", kind, &b10, date!(2026 - 07 - 01))
             .await
@@ -268,7 +304,7 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             (3, 0),
             "{e}: deleted in version 3"
         );
-        let b3 = branch_of(3).await;
+        let b3 = self.branch_of(3).await;
         let june3 = fuhon
             .records_as_of("koiki-13", kind, &b3, date!(2026 - 06 - 01))
             .await
@@ -279,12 +315,23 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             Some("2026-05-31"),
             "{e}"
         );
+    }
 
+    async fn inquiries_are_answered_from_the_fuhon_in_force(&self) {
+        let e = self.e;
+        let (b2, b10) = (self.branch_of(2).await, self.branch_of(10).await);
+        let may = self
+            .svc
+            .store()
+            .records_as_of("koiki-13", KIND, &b2, date!(2026 - 05 - 20))
+            .await
+            .unwrap()
+            .unwrap();
         // Inquiries for 資格情報 (J04) are answered from the 副本 in force that day, naming the
         // version; before the first version, from the registered 資格; a deleted record is "no
         // record"; kinds without a 副本 version yet have nothing.
         use crate::inquiry::answer::{answer_as_of, SOURCE_ITEM};
-        let may_answer = answer_as_of(&store, "koiki-13", &b2, "J04", date!(2026 - 05 - 20))
+        let may_answer = answer_as_of(&self.store, "koiki-13", &b2, "J04", date!(2026 - 05 - 20))
             .await
             .unwrap()
             .unwrap();
@@ -298,31 +345,38 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             format!("副本 第2版（基準日 {}）", may.version.as_of),
             "{e}"
         );
-        let before = answer_as_of(&store, "koiki-13", &b2, "J04", date!(2026 - 03 - 31))
+        let before = answer_as_of(&self.store, "koiki-13", &b2, "J04", date!(2026 - 03 - 31))
             .await
             .unwrap()
             .unwrap();
         assert_eq!(before[SOURCE_ITEM], "加入者情報（資格履歴）", "{e}");
         assert_eq!(
-            answer_as_of(&store, "koiki-13", &b10, "J04", date!(2026 - 07 - 01))
+            answer_as_of(&self.store, "koiki-13", &b10, "J04", date!(2026 - 07 - 01))
                 .await
                 .unwrap(),
             None,
             "{e}: deleted from the 副本"
         );
         assert_eq!(
-            answer_as_of(&store, "koiki-13", &b2, "J07", date!(2026 - 07 - 01))
+            answer_as_of(&self.store, "koiki-13", &b2, "J07", date!(2026 - 07 - 01))
                 .await
                 .unwrap(),
             None,
             "{e}: no 葬祭費 副本 uploaded"
         );
+    }
 
+    /// Version 4 after a crash mid-commit; its rows and its upload.
+    async fn a_crash_mid_commit_keeps_the_previous_version(&self) -> (Vec<Vec<String>>, Upload) {
+        let e = self.e;
+        let kind = KIND;
+        let fuhon = self.svc.store();
+        let b2 = self.branch_of(2).await;
         // A crash in the middle of a commit leaves the previous version intact and readable;
         // sending the file again makes exactly one new version.
         let v4_rows: Vec<Vec<String>> = (1..=10).map(|i| shikaku(i, "2", "一般Ⅱ", "")).collect();
         fuhon.simulate_crash_after(3);
-        let crashed = full(&svc, &v4_rows, "2026-07-01", "a4").await;
+        let crashed = self.full(&v4_rows, "2026-07-01", "a4").await;
         assert!(
             matches!(crashed.outcome, Err(FuhonError::Store(_))),
             "{e}: {:?}",
@@ -330,7 +384,7 @@ async fn fuhon_behaves_the_same_on_every_engine() {
         );
         fuhon.simulate_crash_after(0);
         assert_eq!(
-            versions(&svc, "koiki-13", TOKYO, kind).await,
+            versions(&self.svc, "koiki-13", TOKYO, kind).await,
             [3, 2, 1],
             "{e}"
         );
@@ -344,7 +398,7 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             (3, Some("現役並みⅠ")),
             "{e}"
         );
-        let v4 = full(&svc, &v4_rows, "2026-07-01", "a4").await;
+        let v4 = self.full(&v4_rows, "2026-07-01", "a4").await;
         assert_eq!(
             (
                 committed(&v4).version,
@@ -354,34 +408,46 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             (4, 9, 1),
             "{e}"
         );
-        let resent = full(&svc, &v4_rows, "2026-07-01", "a4").await;
+        let resent = self.full(&v4_rows, "2026-07-01", "a4").await;
         assert_eq!(committed(&resent).version, 4, "{e}");
         assert_eq!(
-            versions(&svc, "koiki-13", TOKYO, kind).await,
+            versions(&self.svc, "koiki-13", TOKYO, kind).await,
             [4, 3, 2, 1],
             "{e}"
         );
 
+        (v4_rows, v4)
+    }
+
+    async fn another_insurer_can_neither_write_nor_read(
+        &self,
+        v4_rows: &[Vec<String>],
+        v4: &Upload,
+    ) {
+        let e = self.e;
+        let kind = KIND;
+        let fuhon = self.svc.store();
+        let b2 = self.branch_of(2).await;
         // Tenancy: another insurer can neither write nor read this tenant's 副本.
         let foreign = upload(
-            &svc,
+            &self.svc,
             "koiki-01",
             TOKYO,
             kind,
             UploadMode::Full,
-            &v4_rows,
+            v4_rows,
             "2026-07-01",
             "x",
         )
         .await;
         assert!(matches!(foreign, Err(FuhonError::Forbidden(_))), "{e}");
         let own_number = upload(
-            &svc,
+            &self.svc,
             "koiki-01",
             HOKKAIDO,
             kind,
             UploadMode::Full,
-            &v4_rows,
+            v4_rows,
             "2026-07-01",
             "y",
         )
@@ -396,10 +462,13 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             "{e}: {codes:?}"
         );
         assert!(
-            versions(&svc, "koiki-01", HOKKAIDO, kind).await.is_empty(),
+            versions(&self.svc, "koiki-01", HOKKAIDO, kind)
+                .await
+                .is_empty(),
             "{e}"
         );
-        let peek = svc
+        let peek = self
+            .svc
             .drift(
                 &koiki("koiki-01"),
                 FuhonDriftRequest {
@@ -418,15 +487,19 @@ async fn fuhon_behaves_the_same_on_every_engine() {
                 .is_none(),
             "{e}"
         );
+    }
 
+    async fn drift_names_each_difference(&self, v4_rows: &[Vec<String>]) {
+        let e = self.e;
+        let kind = KIND;
         // Drift: a 正本 extract where 5 differs, 6 is missing and 11 is unknown to the 副本.
-        let mut master = v4_rows.clone();
+        let mut master = v4_rows.to_vec();
         master[4][6] = "現役並みⅡ".into();
         master[4][5] = "3".into();
         master.remove(5);
         master.push(shikaku(11, "1", "一般Ⅰ", ""));
         let check = upload(
-            &svc,
+            &self.svc,
             "koiki-13",
             TOKYO,
             kind,
@@ -441,7 +514,8 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             matches!(check.outcome, Ok(CommitFuhonResponse::Checked { version: Some(ref v) }) if v.version == 4),
             "{e}"
         );
-        let page = svc
+        let page = self
+            .svc
             .drift(
                 &koiki("koiki-13"),
                 FuhonDriftRequest {
@@ -477,9 +551,27 @@ async fn fuhon_behaves_the_same_on_every_engine() {
             "{e}"
         );
         assert_eq!(
-            versions(&svc, "koiki-13", TOKYO, kind).await,
+            versions(&self.svc, "koiki-13", TOKYO, kind).await,
             [4, 3, 2, 1],
             "{e}: a check makes no version"
         );
+    }
+}
+
+#[tokio::test]
+async fn fuhon_behaves_the_same_on_every_engine() {
+    renkei_wire::tls::install_crypto_provider();
+    for engine in engines("fuhon") {
+        let suite = Suite::start(&engine).await;
+        let (_v1, v2) = suite.full_files_make_versions().await;
+        suite.a_bad_file_changes_nothing(&v2).await;
+        suite.deltas_apply_in_order_or_not_at_all().await;
+        suite.reads_as_of_a_day_find_the_version_in_force().await;
+        suite.inquiries_are_answered_from_the_fuhon_in_force().await;
+        let (v4_rows, v4) = suite.a_crash_mid_commit_keeps_the_previous_version().await;
+        suite
+            .another_insurer_can_neither_write_nor_read(&v4_rows, &v4)
+            .await;
+        suite.drift_names_each_difference(&v4_rows).await;
     }
 }
