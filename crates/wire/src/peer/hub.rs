@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::same_length;
+use super::batched;
 use crate::msg::hub::{Fugo, IssueFugo, IssueFugoRequest};
 use crate::msg::inquiry::{
     Inquire, InquireRequest, InquireResponse, RecordInternal, RecordInternalRequest,
@@ -40,16 +40,17 @@ impl HubClient {
         agency: &AgencyCode,
         numbers: &[MyNumber],
     ) -> Result<Vec<Option<Fugo>>, CallError> {
-        let mut out = Vec::with_capacity(numbers.len());
-        for chunk in numbers.chunks(MAX_BATCH) {
-            let request = IssueFugoRequest {
+        batched::<IssueFugo, _, _>(
+            &self.client,
+            numbers,
+            MAX_BATCH,
+            |numbers| IssueFugoRequest {
                 agency: agency.clone(),
-                numbers: chunk.to_vec(),
-            };
-            let answer = self.client.call::<IssueFugo>(&request).await?;
-            out.extend(same_length(chunk.len(), answer.fugo)?);
-        }
-        Ok(out)
+                numbers,
+            },
+            |answer| answer.fugo,
+        )
+        .await
     }
 
     /// An inquiry, signed by the asker, for the hub to authorize, convert and forward.

@@ -15,7 +15,24 @@ pub use hub::HubClient;
 pub use intermediate::IntermediateClient;
 pub use registry::RegistryClient;
 
-use crate::CallError;
+use crate::{CallError, Client, Endpoint};
+
+/// Sends `items` in requests of at most `max`, each made by `request` from its slice; each
+/// answer's entries (taken by `entries`) must be one per item, and come back in order.
+async fn batched<E: Endpoint, I: Clone, T>(
+    client: &Client,
+    items: &[I],
+    max: usize,
+    request: impl Fn(Vec<I>) -> E::Request,
+    entries: impl Fn(E::Response) -> Vec<T>,
+) -> Result<Vec<T>, CallError> {
+    let mut out = Vec::with_capacity(items.len());
+    for chunk in items.chunks(max) {
+        let answer = client.call::<E>(&request(chunk.to_vec())).await?;
+        out.extend(same_length(chunk.len(), entries(answer))?);
+    }
+    Ok(out)
+}
 
 /// An answer must have one entry per item asked, or the order cannot be trusted.
 fn same_length<T>(asked: usize, answers: Vec<T>) -> Result<Vec<T>, CallError> {

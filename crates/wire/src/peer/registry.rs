@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{check_count, same_length};
+use super::{batched, check_count};
 use crate::msg::registry::{
     IdentityQuery, LookupAnswer, LookupRequest, LookupResidents, ResidentCodeQuery,
     ResidentIdentity, ResolveResidentCodes, SearchAnswer, SearchRequest, SearchResidents,
@@ -42,17 +42,14 @@ impl RegistryClient {
         &self,
         numbers: &[MyNumber],
     ) -> Result<Vec<Option<ResidentIdentity>>, CallError> {
-        let mut out = Vec::with_capacity(numbers.len());
-        for chunk in numbers.chunks(MAX_BATCH) {
-            let answer = self
-                .client
-                .call::<VerifyIdentities>(&IdentityQuery {
-                    numbers: chunk.to_vec(),
-                })
-                .await?;
-            out.extend(same_length(chunk.len(), answer.residents)?);
-        }
-        Ok(out)
+        batched::<VerifyIdentities, _, _>(
+            &self.client,
+            numbers,
+            MAX_BATCH,
+            |numbers| IdentityQuery { numbers },
+            |answer| answer.residents,
+        )
+        .await
     }
 
     /// 住民票コード for each number, in order; `None` when unknown. Allowed to `hub` only.
@@ -60,17 +57,14 @@ impl RegistryClient {
         &self,
         numbers: &[MyNumber],
     ) -> Result<Vec<Option<ResidentCode>>, CallError> {
-        let mut out = Vec::with_capacity(numbers.len());
-        for chunk in numbers.chunks(MAX_BATCH) {
-            let answer = self
-                .client
-                .call::<ResolveResidentCodes>(&ResidentCodeQuery {
-                    numbers: chunk.to_vec(),
-                })
-                .await?;
-            out.extend(same_length(chunk.len(), answer.codes)?);
-        }
-        Ok(out)
+        batched::<ResolveResidentCodes, _, _>(
+            &self.client,
+            numbers,
+            MAX_BATCH,
+            |numbers| ResidentCodeQuery { numbers },
+            |answer| answer.codes,
+        )
+        .await
     }
 }
 
@@ -97,16 +91,13 @@ impl RegistryClient {
         &self,
         changes: &[ReportedChange],
     ) -> Result<Vec<ChangeResult>, CallError> {
-        let mut out = Vec::with_capacity(changes.len());
-        for chunk in changes.chunks(MAX_CHANGES) {
-            let answer = self
-                .client
-                .call::<ReportResidentChanges>(&ChangeReport {
-                    changes: chunk.to_vec(),
-                })
-                .await?;
-            out.extend(same_length(chunk.len(), answer.results)?);
-        }
-        Ok(out)
+        batched::<ReportResidentChanges, _, _>(
+            &self.client,
+            changes,
+            MAX_CHANGES,
+            |changes| ChangeReport { changes },
+            |answer| answer.results,
+        )
+        .await
     }
 }
