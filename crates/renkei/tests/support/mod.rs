@@ -15,39 +15,53 @@ pub fn renkei() -> Command {
 pub struct SandboxProcess {
     pub child: Child,
     pub log: PathBuf,
+    data: PathBuf,
 }
 
 impl SandboxProcess {
+    /// A sandbox on `dir/data` (2,000 residents nation-wide unless `extra` says otherwise).
     pub fn start(dir: &Path, extra: &[&str]) -> SandboxProcess {
+        SandboxProcess::start_on(dir, "data", extra)
+    }
+
+    /// A sandbox on `dir/<data>`, its logs as `dir/sandbox-N.log` and `dir/sandbox-N.out`.
+    pub fn start_on(dir: &Path, data: &str, extra: &[&str]) -> SandboxProcess {
         std::fs::create_dir_all(dir).unwrap();
         let n = std::fs::read_dir(dir)
             .unwrap()
             .filter(|e| {
-                e.as_ref()
-                    .unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with("sandbox-")
+                let name = e.as_ref().unwrap().file_name();
+                let name = name.to_string_lossy();
+                name.starts_with("sandbox-") && name.ends_with(".log")
             })
             .count();
         let log = dir.join(format!("sandbox-{n}.log"));
         let child = renkei()
             .args(["sandbox", "--data-dir"])
-            .arg(dir.join("data"))
-            .args(["--port-base", "0", "--population", "2000"])
+            .arg(dir.join(data))
+            .args(["--port-base", "0"])
+            .args(if extra.contains(&"--population") {
+                &[][..]
+            } else {
+                &["--population", "2000"][..]
+            })
             .args(extra)
             .env("RENKEI_LOG", "debug")
             .stdout(File::create(dir.join(format!("sandbox-{n}.out"))).unwrap())
             .stderr(File::create(&log).unwrap())
             .spawn()
             .unwrap();
-        let sandbox = SandboxProcess { child, log };
+        let sandbox = SandboxProcess {
+            child,
+            log,
+            data: dir.join(data),
+        };
         sandbox.wait_for("Ctrl-C で停止します", Duration::from_secs(300));
         sandbox
     }
 
     pub fn data(&self) -> PathBuf {
-        self.log.parent().unwrap().join("data")
+        self.data.clone()
     }
 
     pub fn log_text(&self) -> String {
