@@ -21,7 +21,7 @@ use renkei_wire::signing::Signer;
 use renkei_wire::{ApiError, Body, Endpoint, Identity, Role};
 
 use crate::holdings::Items;
-use crate::store::Store;
+use crate::store::{Residents, Store};
 
 /// What the handlers share.
 pub struct Agency {

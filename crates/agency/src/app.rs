@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use crate::api::Agency;
 use crate::config::AgencyConfig;
 use crate::holdings::Items;
-use crate::store::{NewResident, Store};
+use crate::store::{NewResident, Residents, Store};
 
 /// The most numbers sent to the hub in one request.
 const FUGO_BATCH: usize = 5_000;

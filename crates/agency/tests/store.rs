@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use renkei_agency::store::{NewResident, Store};
+use renkei_agency::store::{NewResident, Residents, Store};
 use renkei_store::testing::engines;
 use renkei_wire::msg::hub::Fugo;
 

@@ -39,3 +39,24 @@ impl From<deadpool_postgres::PoolError> for StoreError {
         StoreError::Pool(e.to_string())
     }
 }
+
+/// Hands a call to the engine adapter inside a store enum (`Sqlite(..)` / `Postgres(..)`):
+/// the one line by which a URL-chosen store implements its concern traits, each engine's
+/// adapter implementing them in full beside it.
+///
+/// ```ignore
+/// impl Residents for Store {
+///     async fn count(&self) -> Result<u64, StoreError> {
+///         by_engine!(self, Store, s => s.count().await)
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! by_engine {
+    ($value:expr, $store:ident, $adapter:ident => $call:expr) => {
+        match $value {
+            $store::Sqlite($adapter) => $call,
+            $store::Postgres($adapter) => $call,
+        }
+    };
+}

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use renkei_agency::app::ResidentToRegister;
+use renkei_agency::store::Residents;
 use renkei_agency::{holdings, AgencyConfig};
 use renkei_hub::DirectoryEntry;
 use renkei_synth::KoikiUnion;
