@@ -184,8 +184,11 @@ pub fn save_profile(
 
 /// A loopback port free right now (for systems the hub's directory must name before they
 /// start, when the sandbox runs on free ports).
-pub fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+/// A free port, held by the returned listener until it is dropped: the hub names the
+/// intermediate's and the agencies' addresses before they start, and the ports must not be
+/// handed to the registry or the hub (which bind port 0) in between.
+pub fn reserve_port() -> std::io::Result<(std::net::TcpListener, u16)> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    Ok((listener, port))
 }

@@ -65,10 +65,16 @@ impl Sandbox {
         registry_config.listen = listen(1);
         let registry =
             renkei_registry::Application::build(registry_config, shutdown.clone()).await?;
-        // The hub's directory names intermediate and the agencies before they start.
+        // The hub's directory names intermediate and the agencies before they start; with
+        // free ports, each stays reserved until the hub listens (it binds port 0 itself).
+        let reserved = std::cell::RefCell::new(Vec::new());
         let fixed = |offset: u16| -> anyhow::Result<String> {
             Ok(match args.port_base {
-                0 => format!("127.0.0.1:{}", agencies::free_port()?),
+                0 => {
+                    let (listener, port) = agencies::reserve_port()?;
+                    reserved.borrow_mut().push(listener);
+                    format!("127.0.0.1:{port}")
+                }
                 base => format!("127.0.0.1:{}", base + offset),
             })
         };
@@ -87,6 +93,7 @@ impl Sandbox {
             &agency_configs,
         );
         let hub = renkei_hub::Application::build(hub_config, shutdown.clone()).await?;
+        drop(reserved);
         let mut intermediate_config = prepared.intermediate;
         intermediate_config.listen = intermediate_listen;
         intermediate_config.registry_url = registry.url();
