@@ -53,6 +53,32 @@ pub struct Sandbox {
     stop: watch::Sender<bool>,
 }
 
+/// Addresses of the systems the hub's directory names before they start: `port_base +
+/// offset`, or with `--port-base 0` a free port each, held until this is dropped so that the
+/// registry and the hub (which bind port 0 themselves) cannot be handed one of them.
+struct Reserved {
+    base: u16,
+    held: Vec<std::net::TcpListener>,
+}
+
+impl Reserved {
+    fn new(base: u16) -> Reserved {
+        Reserved {
+            base,
+            held: Vec::new(),
+        }
+    }
+
+    fn addr(&mut self, offset: u16) -> anyhow::Result<String> {
+        if self.base != 0 {
+            return Ok(format!("127.0.0.1:{}", self.base + offset));
+        }
+        let (listener, port) = agencies::reserve_port()?;
+        self.held.push(listener);
+        Ok(format!("127.0.0.1:{port}"))
+    }
+}
+
 impl Sandbox {
     pub async fn start(args: &SandboxArgs) -> anyhow::Result<Sandbox> {
         let prepared = setup::prepare(args)?;
@@ -65,24 +91,13 @@ impl Sandbox {
         registry_config.listen = listen(1);
         let registry =
             renkei_registry::Application::build(registry_config, shutdown.clone()).await?;
-        // The hub's directory names intermediate and the agencies before they start; with
-        // free ports, each stays reserved until the hub listens (it binds port 0 itself).
-        let reserved = std::cell::RefCell::new(Vec::new());
-        let fixed = |offset: u16| -> anyhow::Result<String> {
-            Ok(match args.port_base {
-                0 => {
-                    let (listener, port) = agencies::reserve_port()?;
-                    reserved.borrow_mut().push(listener);
-                    format!("127.0.0.1:{port}")
-                }
-                base => format!("127.0.0.1:{}", base + offset),
-            })
-        };
-        let intermediate_listen = fixed(3)?;
+        // The hub's directory names intermediate and the agencies before they start.
+        let mut ports = Reserved::new(args.port_base);
+        let intermediate_listen = ports.addr(3)?;
         let agency_configs = agencies::prepare(args)?
             .into_iter()
             .zip(10..)
-            .map(|(c, offset)| Ok((c, format!("https://{}", fixed(offset)?))))
+            .map(|(c, offset)| Ok((c, format!("https://{}", ports.addr(offset)?))))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mut hub_config = prepared.hub;
         hub_config.listen = listen(2);
@@ -93,7 +108,7 @@ impl Sandbox {
             &agency_configs,
         );
         let hub = renkei_hub::Application::build(hub_config, shutdown.clone()).await?;
-        drop(reserved);
+        drop(ports);
         let mut intermediate_config = prepared.intermediate;
         intermediate_config.listen = intermediate_listen;
         intermediate_config.registry_url = registry.url();
