@@ -10,8 +10,6 @@
 //! a group-committing [`PartyLog`] before the party answers. No 符号 and no 個人番号 are kept:
 //! the hub's log holds the only person key.
 
-use renkei_store::postgres::Postgres;
-use renkei_store::sqlite::Sqlite;
 use renkei_store::StoreError;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
@@ -161,197 +159,8 @@ fn outcome_name(o: &Outcome) -> String {
     }
 }
 
-/// The engine of the party's own store.
-#[derive(Clone)]
-pub enum Engine {
-    Sqlite(Sqlite),
-    Postgres(Postgres),
-}
-
-const INSERT: &str =
-    "INSERT INTO party_records (party, side, asker, provider, task, info, request_id,
-        final, outcome, refusal, disclosable, hub_seq, time_micros)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-    ON CONFLICT (party, side, asker, request_id, final) DO NOTHING";
-
-const SELECT: &str = "SELECT party, side, asker, provider, task, info, request_id, outcome,
-        refusal, disclosable, hub_seq, time_micros
-    FROM party_records ORDER BY time_micros, asker, request_id";
-
 /// The most records one transaction writes.
 const MAX_BATCH: usize = 512;
-
-impl Engine {
-    /// Writes `records` in one transaction; a record already there is left as it is.
-    async fn insert(&self, records: Vec<PartyRecord>) -> Result<(), StoreError> {
-        match self {
-            Engine::Sqlite(db) => {
-                db.write(move |conn| {
-                    let tx = conn.transaction()?;
-                    {
-                        let sql = INSERT.replace('$', "?");
-                        let mut stmt = tx.prepare_cached(&sql)?;
-                        for r in &records {
-                            let (code, refusal) = r.outcome.to_code();
-                            stmt.execute(rusqlite::params![
-                                r.party,
-                                r.side.code(),
-                                r.asker,
-                                r.provider,
-                                r.task,
-                                r.info,
-                                r.request_id,
-                                r.is_final(),
-                                code,
-                                refusal,
-                                r.disclosable,
-                                r.hub_seq.map(|s| s as i64),
-                                r.time_micros
-                            ])?;
-                        }
-                    }
-                    tx.commit()?;
-                    Ok(())
-                })
-                .await
-            }
-            Engine::Postgres(db) => {
-                let mut client = db.client().await?;
-                let tx = client.transaction().await?;
-                let stmt = tx.prepare_cached(INSERT).await?;
-                for r in &records {
-                    let (code, refusal) = r.outcome.to_code();
-                    tx.execute(
-                        &stmt,
-                        &[
-                            &r.party,
-                            &r.side.code(),
-                            &r.asker,
-                            &r.provider,
-                            &r.task,
-                            &r.info,
-                            &r.request_id,
-                            &r.is_final(),
-                            &code,
-                            &refusal,
-                            &r.disclosable,
-                            &r.hub_seq.map(|s| s as i64),
-                            &r.time_micros,
-                        ],
-                    )
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(())
-            }
-        }
-    }
-
-    /// Every record in the store.
-    pub async fn read_all(&self) -> Result<Vec<PartyRecord>, StoreError> {
-        type Raw = (
-            String,
-            i16,
-            String,
-            String,
-            String,
-            String,
-            String,
-            i16,
-            Option<String>,
-            bool,
-            Option<i64>,
-            i64,
-        );
-        let rows: Vec<Raw> = match self {
-            Engine::Sqlite(db) => {
-                db.read(|conn| -> Result<_, StoreError> {
-                    let mut stmt = conn.prepare(SELECT)?;
-                    let rows = stmt.query_map([], |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                            r.get(7)?,
-                            r.get(8)?,
-                            r.get(9)?,
-                            r.get(10)?,
-                            r.get(11)?,
-                        ))
-                    })?;
-                    Ok(rows.collect::<Result<Vec<Raw>, _>>()?)
-                })
-                .await?
-            }
-            Engine::Postgres(db) => {
-                let client = db.client().await?;
-                client
-                    .query(SELECT, &[])
-                    .await?
-                    .iter()
-                    .map(|r| {
-                        Ok((
-                            r.try_get(0)?,
-                            r.try_get(1)?,
-                            r.try_get(2)?,
-                            r.try_get(3)?,
-                            r.try_get(4)?,
-                            r.try_get(5)?,
-                            r.try_get(6)?,
-                            r.try_get(7)?,
-                            r.try_get(8)?,
-                            r.try_get(9)?,
-                            r.try_get(10)?,
-                            r.try_get(11)?,
-                        ))
-                    })
-                    .collect::<Result<_, StoreError>>()?
-            }
-        };
-        rows.into_iter()
-            .map(
-                |(
-                    party,
-                    side,
-                    asker,
-                    provider,
-                    task,
-                    info,
-                    request_id,
-                    code,
-                    refusal,
-                    disclosable,
-                    hub_seq,
-                    time_micros,
-                )| {
-                    Ok(PartyRecord {
-                        party,
-                        side: match side {
-                            0 => Side::Asked,
-                            1 => Side::Provided,
-                            s => {
-                                return Err(StoreError::Corrupt(format!("party_records.side {s}")))
-                            }
-                        },
-                        asker,
-                        provider,
-                        task,
-                        info,
-                        request_id,
-                        outcome: outcome(code, refusal)?,
-                        disclosable,
-                        hub_seq: hub_seq.map(|s| s as u64),
-                        time_micros,
-                    })
-                },
-            )
-            .collect()
-    }
-}
 
 struct Job {
     record: PartyRecord,
@@ -403,5 +212,7 @@ impl PartyLog {
 
 mod provide;
 mod reconcile;
+mod store;
 
 pub use reconcile::{reconcile, Disagreement, PartyRecords, Reconciled};
+pub use store::{Engine, PartyStore};

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use renkei_core::{AgencyCode, InfoCode};
 use renkei_ledger::exchange::{provide, ExchangeError, Holder};
-use renkei_ledger::party::{Engine, PartyLog, Side, SQLITE};
+use renkei_ledger::party::{Engine, PartyLog, PartyStore, Side, SQLITE};
 use renkei_ledger::record_log::Outcome;
 use renkei_store::sqlite::Sqlite;
 use renkei_store::StoreError;

@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use renkei_ledger::party::{reconcile, Engine, PartyLog, PartyRecord, PartyRecords, Side};
+use renkei_ledger::party::{
+    reconcile, Engine, PartyLog, PartyRecord, PartyRecords, PartyStore, Side,
+};
 use renkei_ledger::record_log::{Entry, Exchange, LogWriter, Outcome};
 use renkei_store::postgres::Postgres;
 use renkei_store::sqlite::Sqlite;

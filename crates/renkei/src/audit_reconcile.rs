@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use renkei_ledger::party::{reconcile, PartyRecords};
+use renkei_ledger::party::{reconcile, PartyRecords, PartyStore};
 use renkei_store::StoreUrl;
 
 use crate::sandbox::agencies::MUNICIPALITIES;
