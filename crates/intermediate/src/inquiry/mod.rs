@@ -157,28 +157,7 @@ async fn between_tenants(
     branch: &str,
     inquiry: InquireRequest,
 ) -> Result<InquireResponse, ApiError> {
-    let store = me.registrar.store();
-    let person = store::person_of_branch(store, &inquiry.asker, branch)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(ApiError::internal)?;
-    let found = store::subscriber_of_person(store, &inquiry.provider, &person)
-        .await
-        .map_err(store_error)?;
-    let (items, provider_fugo) = match &found {
-        Some((other_branch, fugo)) => (
-            answer::answer(store, &inquiry.provider, other_branch, &inquiry.info)
-                .await
-                .map_err(store_error)?,
-            Fugo(fugo.clone()),
-        ),
-        // Not a subscriber there: the digest covers an empty 符号.
-        None => (None, Fugo(String::new())),
-    };
-    let provided = match items {
-        Some(items) => Provided::Data { items },
-        None => Provided::NoRecord,
-    };
+    let (provided, provider_fugo) = held_inside(me, branch, &inquiry).await?;
     let kind = match provided {
         Provided::Data { .. } => 0,
         Provided::NoRecord => 1,
@@ -196,7 +175,6 @@ async fn between_tenants(
             &digest,
         ))
         .await;
-    let request_id = inquiry.request_id.clone();
     let recorded = me
         .hub
         .record_internal(&RecordInternalRequest {
@@ -206,18 +184,7 @@ async fn between_tenants(
             answer_signature,
         })
         .await
-        .map_err(|e| match e {
-            CallError::Api(e) => e,
-            e => {
-                tracing::warn!(error = %e, "hub unavailable for an internal inquiry");
-                ApiError::unavailable(
-                    "hub_unavailable",
-                    format!(
-                        "情報提供ネットワークシステムに接続できないため照会を記録できません（照会番号 {request_id}）。同じ照会番号で再送してください"
-                    ),
-                )
-            }
-        })?;
+        .map_err(|e| hub_error_inside(e, &inquiry.request_id))?;
     let answer = match (recorded.refused, provided) {
         (Some((code, message)), _) => InquiryAnswer::Refused { code, message },
         // A re-send of an exchange recorded as "no record" stays "no record".
@@ -243,11 +210,57 @@ async fn between_tenants(
         .keep(Side::Asked, &inquiry, outcome, Some(recorded.record))
         .await?;
     Ok(InquireResponse {
-        request_id,
+        request_id: inquiry.request_id,
         answer,
         record: recorded.record,
         replayed: recorded.replayed,
     })
+}
+
+/// What the provider tenant holds on the asker's subscriber (found through the person index),
+/// with the provider tenant's 符号 — empty when the person is not its subscriber, so that the
+/// digest still covers a 符号.
+async fn held_inside(
+    me: &Inquiries,
+    branch: &str,
+    inquiry: &InquireRequest,
+) -> Result<(Provided, Fugo), ApiError> {
+    let store = me.registrar.store();
+    let person = store::person_of_branch(store, &inquiry.asker, branch)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(ApiError::internal)?;
+    let found = store::subscriber_of_person(store, &inquiry.provider, &person)
+        .await
+        .map_err(store_error)?;
+    let Some((other_branch, fugo)) = found else {
+        return Ok((Provided::NoRecord, Fugo(String::new())));
+    };
+    let items = answer::answer(store, &inquiry.provider, &other_branch, &inquiry.info)
+        .await
+        .map_err(store_error)?;
+    let provided = match items {
+        Some(items) => Provided::Data { items },
+        None => Provided::NoRecord,
+    };
+    Ok((provided, Fugo(fugo)))
+}
+
+/// The hub's refusal of the request passes on; an unreachable hub means the exchange cannot be
+/// recorded, so no answer is released.
+fn hub_error_inside(e: CallError, request_id: &str) -> ApiError {
+    match e {
+        CallError::Api(e) => e,
+        e => {
+            tracing::warn!(error = %e, "hub unavailable for an internal inquiry");
+            ApiError::unavailable(
+                "hub_unavailable",
+                format!(
+                    "情報提供ネットワークシステムに接続できないため照会を記録できません（照会番号 {request_id}）。同じ照会番号で再送してください"
+                ),
+            )
+        }
+    }
 }
 
 async fn provide(
