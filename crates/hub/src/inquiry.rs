@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use renkei_store::StoreError;
 use renkei_wire::metrics::{Counter, Metrics};
 use renkei_wire::msg::inquiry::{
-    answer_digest, answer_message, answer_message_parts, InquireRequest, InquireResponse,
-    InquiryAnswer, ProvideRequest, Provided, RecordInternalRequest, RecordInternalResponse,
+    answer_digest, answer_message, InquireRequest, InquireResponse, InquiryAnswer, ProvideRequest,
+    Provided,
 };
 use renkei_wire::peer::ProviderClient;
 use renkei_wire::signing::{sha256, SenderSignature, SignatureVerifier};
@@ -248,137 +248,6 @@ impl Inquiries {
     }
 }
 
-impl Inquiries {
-    /// Authorizes and records an exchange between two insurer tenants that `intermediate`
-    /// resolves inside by 枝番 ([`RecordInternal`]): the same table, the same log.
-    pub async fn record_internal(
-        &self,
-        caller: &Identity,
-        req: RecordInternalRequest,
-    ) -> Result<RecordInternalResponse, InquiryError> {
-        let me = &*self.inner;
-        if caller.role != Role::Intermediate {
-            return Err(InquiryError::Forbidden(
-                "保険者間の照会を記録できるのは中間サーバだけです（規則: 中間サーバ内の照会）"
-                    .into(),
-            ));
-        }
-        let q = &req.inquiry;
-        let (asker, provider) = me.admit(caller, q)?;
-        if provider.signer != caller.code || req.answer_kind > 1 {
-            return Err(InquiryError::BadRequest(format!(
-                "照会番号 {}: 提供者「{}」はこの中間サーバの保険者ではありません",
-                q.request_id, q.provider
-            )));
-        }
-        let recorded = me.recorded(&q.asker, &q.request_id).await?;
-        if let Some(first) = recorded.first() {
-            let x = &first.exchange;
-            if (x.provider.as_str(), x.task.as_str(), x.info.as_str())
-                != (q.provider.as_str(), q.task.as_str(), q.info.as_str())
-            {
-                return Err(InquiryError::RequestIdReused(q.request_id.clone()));
-            }
-            me.counters.replayed.inc();
-            let kind = match &x.outcome {
-                Outcome::Data => "data",
-                Outcome::NoRecord => "no_record",
-                Outcome::Refused(_) => "refused",
-                Outcome::Unavailable => "unavailable",
-            };
-            let refused = match &x.outcome {
-                Outcome::Refused(code) => match refusal_answer(me, asker, provider, q, code) {
-                    InquiryAnswer::Refused { code, message } => Some((code, message)),
-                    _ => None,
-                },
-                _ => None,
-            };
-            return Ok(RecordInternalResponse {
-                refused,
-                recorded_kind: kind.to_owned(),
-                record: first.seq,
-                replayed: true,
-            });
-        }
-        let person = me
-            .person_of(&q.asker, &q.fugo)
-            .await?
-            .ok_or_else(|| InquiryError::UnknownFugo(q.request_id.clone()))?;
-        let (outcome, refused, answer_evidence) =
-            match me
-                .table
-                .authorize(asker.kind, &q.task, provider.kind, &q.info)
-            {
-                Err(r) => (
-                    Outcome::from(&r),
-                    Some((r.code().to_owned(), r.to_string())),
-                    Vec::new(),
-                ),
-                Ok(_) => {
-                    let message = answer_message_parts(
-                        &q.request_id,
-                        &q.asker,
-                        &q.provider,
-                        &q.task,
-                        &q.info,
-                        req.answer_kind,
-                        &req.answer_digest,
-                    );
-                    let who = me
-                        .verifier
-                        .verify(&req.answer_signature, &message)
-                        .map_err(InquiryError::BadSignature)?;
-                    if who.code != caller.code {
-                        return Err(InquiryError::BadSignature(
-                            "回答の署名者が中間サーバではありません".into(),
-                        ));
-                    }
-                    let outcome = if req.answer_kind == 0 {
-                        Outcome::Data
-                    } else {
-                        Outcome::NoRecord
-                    };
-                    (
-                        outcome,
-                        None,
-                        evidence::encode(&req.answer_signature, &req.answer_digest),
-                    )
-                }
-            };
-        let kind = match outcome {
-            Outcome::Data => "data",
-            Outcome::NoRecord => "no_record",
-            _ => "refused",
-        };
-        let recorded = me
-            .recorder
-            .record(Exchange {
-                asker: q.asker.to_string(),
-                provider: q.provider.to_string(),
-                task: q.task.to_string(),
-                info: q.info.to_string(),
-                outcome,
-                disclosable: true,
-                request_id: q.request_id.clone(),
-                person,
-                request_signature: evidence::encode(&q.signature, &sha256(q.fugo.0.as_bytes())),
-                answer_signature: answer_evidence,
-            })
-            .await?;
-        match kind {
-            "data" => me.counters.data.inc(),
-            "no_record" => me.counters.no_record.inc(),
-            _ => me.counters.refused.inc(),
-        }
-        Ok(RecordInternalResponse {
-            refused,
-            recorded_kind: kind.to_owned(),
-            record: recorded.entry.seq,
-            replayed: !recorded.new,
-        })
-    }
-}
-
 fn refusal_answer(
     me: &Inner,
     asker: &Institution,
@@ -561,6 +430,7 @@ fn short(e: &CallError) -> String {
 
 mod check;
 use check::check_request;
+mod internal;
 mod lookups;
 use lookups::LINK_CACHE;
 
