@@ -4,6 +4,7 @@
 use renkei_store::testing::query_plan;
 use rusqlite::Connection;
 
+use super::known::FILTER_MAX_LINKS;
 use super::*;
 
 fn agency(s: &str) -> AgencyCode {

@@ -19,63 +19,17 @@ use renkei_wire::msg::registry::{CurrentResident, Removal};
 
 use super::{open_sealed, Encoded, IndexRow, ScanCursor};
 use crate::domain::Protection;
-use crate::history::{parse_reason, ChangeKind, HistoryEntry, ResidentChange};
-use crate::jlis::{LogEntry, LookupKind};
+use crate::history::{parse_reason, ResidentChange};
 
 #[path = "postgres_report.rs"]
 mod report;
 
-const MIGRATIONS: &[&str] = &[
-    "
-    CREATE TABLE residents (
-        number_key        BYTEA PRIMARY KEY,  -- HMAC-SHA256(number_hash, 個人番号)
-        number_sealed     BYTEA NOT NULL,     -- AES-256-GCM(seal, 個人番号), bound to number_key
-        resident_code     TEXT NOT NULL UNIQUE,
-        name              TEXT NOT NULL,
-        kana              TEXT NOT NULL,
-        birth             DATE NOT NULL,
-        sex               SMALLINT NOT NULL,
-        address           TEXT NOT NULL,
-        municipality_code TEXT NOT NULL,
-        removed_on        DATE
-    );
-",
-    "
-    ALTER TABLE residents ADD COLUMN removal_reason TEXT;  -- death | emigration (消除の事由)
-    CREATE TABLE resident_history (
-        id           BIGSERIAL PRIMARY KEY,
-        number_key   BYTEA NOT NULL,    -- the resident's look-up key
-        kind         TEXT NOT NULL,     -- moved | renamed | removed
-        effective_on DATE NOT NULL,
-        before       TEXT NOT NULL,
-        after        TEXT NOT NULL
-    );
-    CREATE INDEX resident_history_key ON resident_history (number_key, id);
-    CREATE TABLE lookup_log (
-        id             BIGSERIAL PRIMARY KEY,
-        at             TEXT NOT NULL,     -- RFC 3339, UTC
-        caller         TEXT NOT NULL,     -- institution code of the certificate
-        on_behalf_of   TEXT NOT NULL,     -- the insurer the look-up was made for
-        insurer_number TEXT,
-        purpose        TEXT NOT NULL,
-        kind           TEXT NOT NULL,     -- number | basic4
-        asked          TEXT NOT NULL,     -- keyed hash of the number, or the query items
-        candidates     INTEGER NOT NULL
-    );
-",
-    "
-    CREATE TABLE reported_changes (   -- 異動の届出, kept so a re-sent 変更ID is not applied twice
-        municipality TEXT NOT NULL,     -- the reporter's 全国地方公共団体コード (6 digits)
-        change_id    TEXT NOT NULL,     -- the municipality's 変更ID
-        number_key   BYTEA NOT NULL,    -- the resident's look-up key
-        kind         TEXT NOT NULL,     -- moved | renamed | removed
-        effective_on DATE NOT NULL,
-        after        TEXT NOT NULL,     -- the new values, as in resident_history
-        reported_at  TEXT NOT NULL,     -- RFC 3339, UTC
-        PRIMARY KEY (municipality, change_id)
-    );
-",
-];
+#[path = "postgres_log.rs"]
+mod log;
+
+#[path = "postgres_schema.rs"]
+mod schema;
+use schema::MIGRATIONS;
 
 const COLUMNS: &str =
     "number_key, number_sealed, resident_code, name, kana, birth, sex, address, municipality_code";
@@ -276,91 +230,6 @@ impl PgStore {
         tx.commit().await?;
         Ok(now)
     }
-
-    pub(super) async fn history(&self, number: MyNumber) -> Result<Vec<HistoryEntry>, StoreError> {
-        let key = self.protection.number_key(&number).to_vec();
-        let client = self.db.client().await?;
-        let rows = client
-            .query(
-                "SELECT kind, effective_on, before, after FROM resident_history
-                 WHERE number_key = $1 ORDER BY effective_on, id",
-                &[&key],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let kind: String = r.try_get(0)?;
-                Ok(HistoryEntry {
-                    kind: ChangeKind::parse(&kind)
-                        .ok_or_else(|| corrupt(format!("履歴の種別 {kind}")))?,
-                    on: r.try_get(1)?,
-                    before: r.try_get(2)?,
-                    after: r.try_get(3)?,
-                })
-            })
-            .collect()
-    }
-
-    pub(super) async fn append_log(&self, entries: Vec<LogEntry>) -> Result<(), StoreError> {
-        let mut client = self.db.client().await?;
-        let tx = client.transaction().await?;
-        let mut cols: [Vec<Option<String>>; 7] = Default::default();
-        let mut counts: Vec<i32> = Vec::with_capacity(entries.len());
-        for e in &entries {
-            cols[0].push(Some(e.at.clone()));
-            cols[1].push(Some(e.caller.clone()));
-            cols[2].push(Some(e.on_behalf_of.clone()));
-            cols[3].push(e.insurer_number.clone());
-            cols[4].push(Some(e.purpose.clone()));
-            cols[5].push(Some(e.kind.as_str().to_owned()));
-            cols[6].push(Some(e.asked.clone()));
-            counts.push(e.candidates as i32);
-        }
-        tx.execute(
-            "INSERT INTO lookup_log (at, caller, on_behalf_of, insurer_number, purpose, kind, asked,
-                                     candidates)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                                  $6::text[], $7::text[], $8::int4[])",
-            &[
-                &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6], &counts,
-            ],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub(super) async fn recent_log(&self, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
-        let client = self.db.client().await?;
-        let rows = client
-            .query(
-                "SELECT at, caller, on_behalf_of, insurer_number, purpose, kind, asked, candidates
-                 FROM (SELECT * FROM lookup_log ORDER BY id DESC LIMIT $1) l ORDER BY id",
-                &[&i64::from(limit)],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let kind: String = r.try_get(5)?;
-                let candidates: i32 = r.try_get(7)?;
-                Ok(LogEntry {
-                    at: r.try_get(0)?,
-                    caller: r.try_get(1)?,
-                    on_behalf_of: r.try_get(2)?,
-                    insurer_number: r.try_get(3)?,
-                    purpose: r.try_get(4)?,
-                    kind: if kind == "number" {
-                        LookupKind::Number
-                    } else {
-                        LookupKind::Basic4
-                    },
-                    asked: r.try_get(6)?,
-                    candidates: candidates as u32,
-                })
-            })
-            .collect()
-    }
-
     /// Fetches `select` (whose first column is `number_key`) for every key, in the asked order.
     async fn fetch<T: Clone>(
         &self,

@@ -16,14 +16,20 @@ use renkei_wire::msg::registry::{CurrentResident, Removal};
 
 use super::{open_sealed, Encoded, IndexRow, ScanCursor};
 use crate::domain::Protection;
-use crate::history::{parse_reason, ChangeKind, HistoryEntry, ResidentChange};
-use crate::jlis::{LogEntry, LookupKind};
+use crate::history::{parse_reason, ResidentChange};
 
 /// Most numbers read inline by [`Sqlite::read_point`]; larger batches go to the blocking pool.
 const POINT_READ_MAX: usize = 16;
 
 #[path = "sqlite_report.rs"]
 mod report;
+
+#[path = "sqlite_log.rs"]
+mod log;
+
+#[path = "sqlite_schema.rs"]
+mod schema;
+use schema::MIGRATIONS;
 
 /// Cache sizes: the writer's fills only while residents are loaded (and is handed back after a
 /// bulk load, [`SqliteStore::release_memory`]); a reader's holds the upper levels of the
@@ -34,59 +40,6 @@ const TUNING: Tuning = Tuning {
     writer_cache_kib: 64 * 1024,
     reader_cache_kib: 32 * 1024,
 };
-
-const MIGRATIONS: &[&str] = &[
-    "
-    CREATE TABLE residents (
-        id                INTEGER PRIMARY KEY,
-        number_key        BLOB NOT NULL UNIQUE,  -- HMAC-SHA256(number_hash, 個人番号)
-        number_sealed     BLOB NOT NULL,         -- AES-256-GCM(seal, 個人番号), bound to number_key
-        resident_code     TEXT NOT NULL UNIQUE,
-        name              TEXT NOT NULL,
-        kana              TEXT NOT NULL,
-        birth             INTEGER NOT NULL,
-        sex               INTEGER NOT NULL,
-        address           TEXT NOT NULL,
-        municipality_code TEXT NOT NULL,
-        removed_on        INTEGER
-    );
-",
-    "
-    ALTER TABLE residents ADD COLUMN removal_reason TEXT;  -- death | emigration (消除の事由)
-    CREATE TABLE resident_history (
-        id           INTEGER PRIMARY KEY,
-        number_key   BLOB NOT NULL,     -- the resident's look-up key
-        kind         TEXT NOT NULL,     -- moved | renamed | removed
-        effective_on INTEGER NOT NULL,  -- Julian day the change took effect
-        before       TEXT NOT NULL,
-        after        TEXT NOT NULL
-    );
-    CREATE INDEX resident_history_key ON resident_history (number_key, id);
-    CREATE TABLE lookup_log (
-        id             INTEGER PRIMARY KEY,
-        at             TEXT NOT NULL,     -- RFC 3339, UTC
-        caller         TEXT NOT NULL,     -- institution code of the certificate
-        on_behalf_of   TEXT NOT NULL,     -- the insurer the look-up was made for
-        insurer_number TEXT,
-        purpose        TEXT NOT NULL,
-        kind           TEXT NOT NULL,     -- number | basic4
-        asked          TEXT NOT NULL,     -- keyed hash of the number, or the query items
-        candidates     INTEGER NOT NULL
-    );
-",
-    "
-    CREATE TABLE reported_changes (   -- 異動の届出, kept so a re-sent 変更ID is not applied twice
-        municipality TEXT NOT NULL,     -- the reporter's 全国地方公共団体コード (6 digits)
-        change_id    TEXT NOT NULL,     -- the municipality's 変更ID
-        number_key   BLOB NOT NULL,     -- the resident's look-up key
-        kind         TEXT NOT NULL,     -- moved | renamed | removed
-        effective_on INTEGER NOT NULL,  -- Julian day the change took effect
-        after        TEXT NOT NULL,     -- the new values, as in resident_history
-        reported_at  TEXT NOT NULL,     -- RFC 3339, UTC
-        PRIMARY KEY (municipality, change_id)
-    );
-",
-];
 
 const UPSERT: &str = "
     INSERT INTO residents (number_key, number_sealed, resident_code, name, kana, birth, sex, address,
@@ -301,91 +254,6 @@ impl SqliteStore {
             })
             .await
     }
-
-    pub(super) async fn history(&self, number: MyNumber) -> Result<Vec<HistoryEntry>, StoreError> {
-        let key = self.protection.number_key(&number);
-        self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT kind, effective_on, before, after FROM resident_history
-                     WHERE number_key = ?1 ORDER BY effective_on, id",
-                )?;
-                let rows = stmt.query_map([&key[..]], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (kind, on, before, after) = row?;
-                    out.push(HistoryEntry {
-                        kind: ChangeKind::parse(&kind)
-                            .ok_or_else(|| StoreError::Corrupt(format!("履歴の種別 {kind}")))?,
-                        on: date(on)?,
-                        before,
-                        after,
-                    });
-                }
-                Ok(out)
-            })
-            .await
-    }
-
-    pub(super) async fn append_log(&self, entries: Vec<LogEntry>) -> Result<(), StoreError> {
-        self.db
-            .write(move |conn| {
-                let tx = conn.transaction()?;
-                {
-                    let mut insert = tx.prepare_cached(
-                        "INSERT INTO lookup_log (at, caller, on_behalf_of, insurer_number, purpose,
-                                                 kind, asked, candidates)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    )?;
-                    for e in &entries {
-                        insert.execute(params![
-                            e.at,
-                            e.caller,
-                            e.on_behalf_of,
-                            e.insurer_number,
-                            e.purpose,
-                            e.kind.as_str(),
-                            e.asked,
-                            e.candidates
-                        ])?;
-                    }
-                }
-                tx.commit()?;
-                Ok(())
-            })
-            .await
-    }
-
-    pub(super) async fn recent_log(&self, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
-        self.db
-            .read(move |conn| {
-                let mut stmt = conn.prepare_cached(
-                    "SELECT at, caller, on_behalf_of, insurer_number, purpose, kind, asked, candidates
-                     FROM (SELECT * FROM lookup_log ORDER BY id DESC LIMIT ?1) ORDER BY id",
-                )?;
-                let rows = stmt.query_map([limit], |r| {
-                    Ok(LogEntry {
-                        at: r.get(0)?,
-                        caller: r.get(1)?,
-                        on_behalf_of: r.get(2)?,
-                        insurer_number: r.get(3)?,
-                        purpose: r.get(4)?,
-                        kind: if r.get::<_, String>(5)? == "number" {
-                            LookupKind::Number
-                        } else {
-                            LookupKind::Basic4
-                        },
-                        asked: r.get(6)?,
-                        candidates: r.get(7)?,
-                    })
-                })?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .await
-    }
-
     pub(super) async fn identities(
         &self,
         numbers: Vec<MyNumber>,

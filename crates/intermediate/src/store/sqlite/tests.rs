@@ -4,7 +4,7 @@
 
 use renkei_store::testing::query_plan;
 use renkei_wire::msg::intermediate::{RawRow, RowOutcome};
-use rusqlite::params;
+use rusqlite::{params, Connection};
 
 use super::chunk::write_plan;
 use super::*;
