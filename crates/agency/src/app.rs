@@ -104,7 +104,7 @@ impl Application {
             let fugo = self
                 .agency
                 .hub
-                .issue_fugo(&self.agency.code, &numbers)
+                .issue_fugo(&self.agency.code, numbers)
                 .await?;
             let new: Vec<NewResident> = chunk
                 .iter()

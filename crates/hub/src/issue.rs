@@ -94,7 +94,7 @@ impl Issuer {
         }
 
         let asked: Vec<MyNumber> = missing.iter().map(|&i| numbers[i].clone()).collect();
-        let codes = self.registry.resident_codes(&asked).await.map_err(|e| {
+        let codes = self.registry.resident_codes(asked).await.map_err(|e| {
             if e.is_retryable() {
                 IssueError::RegistryUnavailable(e)
             } else {

@@ -256,7 +256,7 @@ impl Registrar {
             Vec::new()
         } else {
             self.registry
-                .verify(&numbers)
+                .verify(numbers)
                 .await
                 .map_err(|e| unavailable(e, RegistrationError::RegistryUnavailable))?
         };
@@ -284,7 +284,7 @@ impl Registrar {
             Vec::new()
         } else {
             self.hub
-                .issue_fugo(&tenant.code, &numbers)
+                .issue_fugo(&tenant.code, numbers)
                 .await
                 .map_err(|e| unavailable(e, RegistrationError::HubUnavailable))?
         };

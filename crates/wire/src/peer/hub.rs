@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::batched;
+use super::{batched, Batch};
 use crate::msg::hub::{Fugo, IssueFugo, IssueFugoRequest};
 use crate::msg::inquiry::{
     Inquire, InquireRequest, InquireResponse, RecordInternal, RecordInternalRequest,
@@ -38,11 +38,11 @@ impl HubClient {
     pub async fn issue_fugo(
         &self,
         agency: &AgencyCode,
-        numbers: &[MyNumber],
+        numbers: impl Batch<MyNumber>,
     ) -> Result<Vec<Option<Fugo>>, CallError> {
         batched::<IssueFugo, _, _>(
             &self.client,
-            numbers,
+            numbers.into_items(),
             MAX_BATCH,
             |numbers| IssueFugoRequest {
                 agency: agency.clone(),

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{batched, check_count};
+use super::{batched, check_count, Batch};
 use crate::msg::registry::{
     IdentityQuery, LookupAnswer, LookupRequest, LookupResidents, ResidentCodeQuery,
     ResidentIdentity, ResolveResidentCodes, SearchAnswer, SearchRequest, SearchResidents,
@@ -40,11 +40,11 @@ impl RegistryClient {
     /// Allowed to `intermediate` only.
     pub async fn verify(
         &self,
-        numbers: &[MyNumber],
+        numbers: impl Batch<MyNumber>,
     ) -> Result<Vec<Option<ResidentIdentity>>, CallError> {
         batched::<VerifyIdentities, _, _>(
             &self.client,
-            numbers,
+            numbers.into_items(),
             MAX_BATCH,
             |numbers| IdentityQuery { numbers },
             |answer| answer.residents,
@@ -55,11 +55,11 @@ impl RegistryClient {
     /// 住民票コード for each number, in order; `None` when unknown. Allowed to `hub` only.
     pub async fn resident_codes(
         &self,
-        numbers: &[MyNumber],
+        numbers: impl Batch<MyNumber>,
     ) -> Result<Vec<Option<ResidentCode>>, CallError> {
         batched::<ResolveResidentCodes, _, _>(
             &self.client,
-            numbers,
+            numbers.into_items(),
             MAX_BATCH,
             |numbers| ResidentCodeQuery { numbers },
             |answer| answer.codes,
@@ -89,11 +89,11 @@ impl RegistryClient {
     /// result per change, in order. Re-sending the same changes (same 変更ID) is harmless.
     pub async fn report_changes(
         &self,
-        changes: &[ReportedChange],
+        changes: impl Batch<ReportedChange>,
     ) -> Result<Vec<ChangeResult>, CallError> {
         batched::<ReportResidentChanges, _, _>(
             &self.client,
-            changes,
+            changes.into_items(),
             MAX_CHANGES,
             |changes| ChangeReport { changes },
             |answer| answer.results,
